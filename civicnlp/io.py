@@ -1,0 +1,584 @@
+"""Read campaigns, releases and comments from common table files and validate them against the data contract.
+
+Every input row ends up in exactly one of ``LoadResult.data`` or ``LoadResult.quarantine`` (with a ``reason``
+and its ``source_row``), so ``rows_in == len(data) + len(quarantine)`` always holds.
+
+``source_row`` is the row as a spreadsheet shows it: the header is row 1, so the first data row of a
+CSV/TSV/XLSX is row 2; for JSONL it is the line number; for Parquet the record number (from 1).
+
+Decisions worth knowing:
+
+- A comment whose text is blank (empty or whitespace only) is quarantined as ``blank text``: it carries no
+  reaction to analyse, and counting it in the quarantine keeps it visible in the data-quality section.
+- Of rows sharing an id, the first valid one is kept, later ones are quarantined (``duplicate comment_id``).
+- NUL bytes are removed while reading (they are never content); other control characters are kept for
+  ``civicnlp.normalize`` to handle.
+- A row gets one reason, the first failing check in the order of ``_Spec.checks``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import charset_normalizer
+import numpy as np
+import pandas as pd
+
+from civicnlp import config
+from civicnlp.dates import parse_datetimes
+from civicnlp.exceptions import DataContractError, ParameterError
+
+__all__ = [
+    "Campaign",
+    "LoadResult",
+    "list_campaigns",
+    "load_campaign",
+    "load_campaigns",
+    "load_comments",
+    "load_releases",
+    "parse_columns",
+    "read_table",
+    "validate_campaigns",
+    "validate_comments",
+    "validate_releases",
+]
+
+TEXT_SUFFIXES = {".csv": ",", ".tsv": "\t", ".tab": "\t", ".txt": None}
+TABLE_SUFFIXES = (*TEXT_SUFFIXES, ".jsonl", ".ndjson", ".json", ".xlsx", ".parquet")
+_MAGIC = {
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
+    b"%PDF": "a PDF document",
+    b"\x1f\x8b": "a gzip archive",
+    b"PK\x03\x04": "a ZIP archive",
+    b"PAR1": "a Parquet file",
+}
+# Korean export headers recognised without a mapping, used only when exactly one of them is present.
+KOREAN_HEADERS: dict[str, tuple[str, ...]] = {
+    "comment_id": ("댓글ID", "댓글 ID", "댓글번호", "댓글 번호"),
+    "campaign_id": ("캠페인ID", "캠페인 ID", "캠페인"),
+    "channel": ("채널", "플랫폼", "매체"),
+    "text": ("내용", "댓글", "댓글내용", "댓글 내용", "본문"),
+    "created_at": ("작성일시", "작성일", "등록일시", "등록일", "작성시간"),
+    "author_id": ("작성자", "작성자ID", "닉네임"),
+    "parent_id": ("상위댓글", "부모댓글", "원댓글ID"),
+    "likes": ("좋아요", "공감", "좋아요수", "공감수"),
+}
+
+
+@dataclass
+class LoadResult:
+    """A validated table: ``data`` (contract + extra input columns), ``quarantine``, the input row count."""
+
+    name: str
+    data: pd.DataFrame
+    quarantine: pd.DataFrame
+    rows_in: int
+
+    @property
+    def rows_kept(self) -> int:
+        return len(self.data)
+
+    @property
+    def rows_quarantined(self) -> int:
+        return len(self.quarantine)
+
+    def reasons(self) -> pd.Series:
+        """Quarantined rows per reason, most frequent first."""
+        return self.quarantine["reason"].value_counts()
+
+    def summary(self) -> str:
+        """One line: ``comments.csv: 2,104 rows read, 2,071 kept, 33 quarantined (blank text: 20, ...)``."""
+        line = (
+            f"{self.name}: {self.rows_in:,} rows read, {self.rows_kept:,} kept,"
+            f" {self.rows_quarantined:,} quarantined"
+        )
+        if self.rows_quarantined:
+            line += " (" + ", ".join(f"{r}: {c:,}" for r, c in self.reasons().items()) + ")"
+        return line
+
+
+@dataclass
+class Campaign:
+    """One campaign's bundle: its row of campaigns.csv (``info``), its releases and its comments."""
+
+    campaign_id: str
+    info: dict[str, Any]
+    releases: pd.DataFrame
+    comments: LoadResult
+    files: dict[str, Path] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------- reading
+
+
+def parse_columns(columns: Mapping[str, str] | str | None) -> dict[str, str]:
+    """``"text=내용,created_at=작성일시"`` or a mapping -> ``{contract name: name in the file}``."""
+    if columns is None:
+        return {}
+    if isinstance(columns, Mapping):
+        return {str(k).strip(): str(v).strip() for k, v in columns.items()}
+    mapping = {}
+    for item in filter(None, (part.strip() for part in columns.split(","))):
+        target, sep, source = item.partition("=")
+        if not sep or not target.strip() or not source.strip():
+            raise DataContractError(f"bad column mapping {item!r}: write it as contract_name=column_in_file")
+        mapping[target.strip()] = source.strip()
+    return mapping
+
+
+def read_table(path: str | Path, *, columns: Mapping[str, str] | str | None = None) -> pd.DataFrame:
+    """Read CSV/TSV/JSONL/XLSX/Parquet (text encoding detected) and apply a column mapping.
+
+    Rows that cannot be parsed (ragged CSV rows, broken JSON lines) raise a ``DataContractError`` naming them;
+    the ``load_*`` functions quarantine such rows instead.
+    """
+    frame, rejects = _read(Path(path))
+    if len(rejects):
+        rows = ", ".join(str(r) for r in rejects["source_row"].head(10))
+        raise DataContractError(
+            f"{Path(path).name}: {len(rejects):,} unparseable rows (rows {rows}"
+            f"{', ...' if len(rejects) > 10 else ''}: {rejects['reason'].iloc[0]}); "
+            "use civicnlp.io.load_comments/load_releases/load_campaigns to quarantine them"
+        )
+    return _rename(frame.drop(columns="source_row"), parse_columns(columns), Path(path).name)
+
+
+def _read(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The file as a frame with a ``source_row`` column, and the rows that could not be parsed."""
+    if not path.is_file():
+        raise DataContractError(f"{path}: no such file")
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise DataContractError(f"{path.name}: the file is empty")
+    suffix = path.suffix.lower()
+    for magic, what in _MAGIC.items():
+        if raw.startswith(magic) and not (
+            (magic == b"PK\x03\x04" and suffix == ".xlsx") or (magic == b"PAR1" and suffix == ".parquet")
+        ):
+            raise DataContractError(
+                f"{path.name}: not a table file but {what}; expected one of {TABLE_SUFFIXES}"
+            )
+    try:
+        if suffix == ".xlsx":
+            frame = pd.read_excel(io.BytesIO(raw), dtype=object, engine="openpyxl")
+            return _numbered(frame, start=2), _no_rejects()
+        if suffix == ".parquet":
+            return _numbered(pd.read_parquet(io.BytesIO(raw)), start=1), _no_rejects()
+    except Exception as exc:  # openpyxl/pyarrow raise many types for a corrupt file
+        raise DataContractError(f"{path.name}: cannot read as {suffix[1:].upper()}: {exc}") from exc
+    text = _decode(raw, path.name).replace("\x00", "")
+    if suffix in (".jsonl", ".ndjson", ".json"):
+        return _read_jsonl(text, path.name)
+    return _read_delimited(text, TEXT_SUFFIXES.get(suffix), path.name)
+
+
+def _no_rejects() -> pd.DataFrame:
+    return pd.DataFrame({"source_row": pd.Series(dtype="int64"), "reason": pd.Series(dtype="str")})
+
+
+def _numbered(frame: pd.DataFrame, *, start: int) -> pd.DataFrame:
+    frame = frame.copy()
+    frame.columns = [str(c).strip() for c in frame.columns]
+    frame.insert(0, "source_row", np.arange(start, start + len(frame), dtype="int64"))
+    return frame
+
+
+def _decode(raw: bytes, name: str) -> str:
+    """UTF-8 (with or without BOM) first, then what charset-normalizer finds, asking it about CP949 first.
+
+    EUC-KR is read as its superset CP949. Asking unrestricted first would misread short Korean files
+    (it calls some of them Big5 or UTF-16).
+    """
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    sample = raw[:200_000]
+    best = charset_normalizer.from_bytes(sample, cp_isolation=["cp949"]).best()
+    best = best or charset_normalizer.from_bytes(sample).best()
+    guessed = best.encoding if best is not None else None
+    if guessed is not None:
+        encoding = "cp949" if guessed.lower().replace("-", "_") in _KOREAN else guessed
+        try:
+            text = raw.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            text = ""
+        if text and _looks_like_text(text):
+            return text
+    raise DataContractError(
+        f"{name}: not a text table: cannot decode it as UTF-8 or CP949/EUC-KR"
+        f" (charset-normalizer guessed {guessed or 'nothing'})"
+    )
+
+
+_KOREAN = {"euc_kr", "cp949", "uhc", "ks_c_5601_1987"}
+
+
+def _looks_like_text(text: str) -> bool:
+    sample = text[:20_000]
+    control = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\r\n")
+    return control <= 0.01 * len(sample)
+
+
+def _read_delimited(text: str, delimiter: str | None, name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    header_line = text.split("\n", 1)[0]
+    if delimiter is None or (delimiter == "," and header_line.count("\t") > header_line.count(",")):
+        delimiter = max("\t,;", key=header_line.count)
+    limit = csv.field_size_limit()
+    csv.field_size_limit(2**31 - 1)  # the default 128 KiB would reject a long pasted comment
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        raise DataContractError(f"{name}: cannot parse as a delimited table: {exc}") from exc
+    finally:
+        csv.field_size_limit(limit)
+    while rows and not any(cell.strip() for cell in rows[0]):
+        rows.pop(0)
+    if not rows:
+        raise DataContractError(f"{name}: the file has no header row")
+    header = [cell.strip() for cell in rows[0]]
+    _check_header(header, name)
+    width = len(header)
+    body = rows[1:]
+    numbers = np.arange(2, 2 + len(body), dtype="int64")
+    lengths = np.fromiter((len(r) for r in body), dtype="int64", count=len(body))
+    blank_line = lengths == 0  # csv yields [] for an empty line: a layout artefact, not a row
+    good = lengths == width
+    bad = ~good & ~blank_line
+    frame = pd.DataFrame([r for r, ok in zip(body, good, strict=True) if ok], columns=header, dtype="str")
+    if not len(frame):
+        frame = pd.DataFrame({h: pd.Series(dtype="str") for h in header})
+    frame.insert(0, "source_row", numbers[good])
+    bad_rows = [r for r, b in zip(body, bad, strict=True) if b]
+    rejects = pd.DataFrame(
+        {
+            "source_row": numbers[bad].astype("int64"),
+            "reason": "ragged row",
+            "raw": [f"{len(r)} fields, expected {width}: " + delimiter.join(r) for r in bad_rows],
+        }
+    )
+    return frame, rejects
+
+
+def _check_header(header: list[str], name: str) -> None:
+    if len(header) != len(set(header)):
+        dupes = sorted({h for h in header if header.count(h) > 1})
+        raise DataContractError(f"{name}: the header repeats column names {dupes}")
+
+
+def _read_jsonl(text: str, name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """JSON Lines, or one JSON array of records, or a Graph API page (``{"data": [...], "paging": ...}``).
+
+    Nested objects are flattened to dotted columns (``from.id``), ready for a column mapping.
+    """
+    lines: list[tuple[int, Any]] = []
+    if text.lstrip()[:1] in ("[", "{"):
+        try:
+            whole = json.loads(text)
+        except json.JSONDecodeError:
+            whole = None
+        if isinstance(whole, dict) and isinstance(whole.get("data"), list):
+            whole = whole["data"]
+        if isinstance(whole, list):
+            lines = list(enumerate(whole, start=1))
+    if not lines:
+        for number, line in enumerate(text.splitlines(), start=1):
+            if line.strip():
+                try:
+                    lines.append((number, json.loads(line)))
+                except json.JSONDecodeError:
+                    lines.append((number, line))
+    good = [(n, rec) for n, rec in lines if isinstance(rec, dict)]
+    bad = [
+        (n, rec if isinstance(rec, str) else json.dumps(rec)) for n, rec in lines if not isinstance(rec, dict)
+    ]
+    if not good and bad:
+        raise DataContractError(f"{name}: not a JSON Lines table (line {bad[0][0]} is not a JSON object)")
+    records = [rec for _, rec in good]
+    nested = any(isinstance(value, dict) for rec in records for value in rec.values())
+    frame = pd.json_normalize(records) if nested else pd.DataFrame.from_records(records)
+    frame.columns = [str(c).strip() for c in frame.columns]
+    frame.insert(0, "source_row", np.array([n for n, _ in good], dtype="int64"))
+    rejects = pd.DataFrame(
+        {
+            "source_row": np.array([n for n, _ in bad], dtype="int64"),
+            "reason": "bad JSON line",
+            "raw": [raw for _, raw in bad],
+        }
+    )
+    return frame, rejects
+
+
+def _rename(frame: pd.DataFrame, mapping: dict[str, str], name: str) -> pd.DataFrame:
+    missing = [source for source in mapping.values() if source not in frame.columns]
+    if missing:
+        raise DataContractError(
+            f"{name}: mapped column(s) {missing} not in the file; columns found: {_found(frame)}"
+        )
+    return frame.rename(columns={source: target for target, source in mapping.items()})
+
+
+def _found(frame: pd.DataFrame) -> list[str]:
+    return [c for c in frame.columns if c != "source_row"]
+
+
+# ---------------------------------------------------------------- validation
+
+
+@dataclass(frozen=True)
+class _Spec:
+    kind: str
+    id_column: str
+    required: tuple[str, ...]
+    optional: tuple[str, ...]
+    nonblank: tuple[str, ...]
+    dates: tuple[str, ...]
+    counts: tuple[str, ...] = ()
+
+    def checks(self) -> tuple[str, ...]:
+        return (*self.nonblank, *self.dates, *self.counts)
+
+
+COMMENTS = _Spec(
+    "comments",
+    "comment_id",
+    required=("comment_id", "campaign_id", "channel", "text", "created_at"),
+    optional=("author_id", "parent_id", "likes"),
+    nonblank=("comment_id", "campaign_id", "channel", "text"),
+    dates=("created_at",),
+    counts=("likes",),
+)
+CAMPAIGNS = _Spec(
+    "campaigns",
+    "campaign_id",
+    required=("campaign_id", "name", "start", "end"),
+    optional=("channels", "hashtags", "release_id"),
+    nonblank=("campaign_id", "name"),
+    dates=("start", "end"),
+)
+RELEASES = _Spec(
+    "releases",
+    "release_id",
+    required=("release_id", "campaign_id", "title", "body", "published_at"),
+    optional=("department", "url"),
+    nonblank=("release_id", "campaign_id", "body"),
+    dates=("published_at",),
+)
+
+
+def load_comments(
+    path: str | Path,
+    *,
+    columns: Mapping[str, str] | str | None = None,
+    campaign_id: str | None = None,
+    channel: str | None = None,
+) -> LoadResult:
+    """Read and validate a comments file.
+
+    ``campaign_id`` and ``channel`` fill those columns where they are missing or blank (a one-channel export).
+    """
+    fill = {k: v for k, v in (("campaign_id", campaign_id), ("channel", channel)) if v}
+    return _load(Path(path), COMMENTS, columns, fill)
+
+
+def load_campaigns(path: str | Path, *, columns: Mapping[str, str] | str | None = None) -> LoadResult:
+    """Read and validate campaigns.csv (``start``/``end`` become Seoul timestamps)."""
+    return _load(Path(path), CAMPAIGNS, columns, {})
+
+
+def load_releases(path: str | Path, *, columns: Mapping[str, str] | str | None = None) -> LoadResult:
+    """Read and validate releases (press releases and the city's own posts)."""
+    return _load(Path(path), RELEASES, columns, {})
+
+
+def validate_comments(frame: pd.DataFrame, *, name: str = "comments") -> LoadResult:
+    """Validate an in-memory frame (e.g. from ``civicnlp.synthetic``) as ``load_comments`` does."""
+    return _validate(_numbered(frame, start=1), _no_rejects(), COMMENTS, name)
+
+
+def validate_campaigns(frame: pd.DataFrame, *, name: str = "campaigns") -> LoadResult:
+    """Validate an in-memory campaigns frame."""
+    return _validate(_numbered(frame, start=1), _no_rejects(), CAMPAIGNS, name)
+
+
+def validate_releases(frame: pd.DataFrame, *, name: str = "releases") -> LoadResult:
+    """Validate an in-memory releases frame."""
+    return _validate(_numbered(frame, start=1), _no_rejects(), RELEASES, name)
+
+
+def _load(
+    path: Path, spec: _Spec, columns: Mapping[str, str] | str | None, fill: dict[str, str]
+) -> LoadResult:
+    frame, rejects = _read(path)
+    frame = _rename(frame, parse_columns(columns), path.name)
+    for column, value in fill.items():
+        if column not in frame.columns:
+            frame[column] = value
+        else:
+            frame[column] = frame[column].where(_present(frame[column]), value)
+    return _validate(frame, rejects, spec, path.name)
+
+
+def _auto_headers(frame: pd.DataFrame, spec: _Spec) -> pd.DataFrame:
+    renames = {}
+    for target in (*spec.required, *spec.optional):
+        if target in frame.columns:
+            continue
+        hits = [h for h in KOREAN_HEADERS.get(target, ()) if h in frame.columns]
+        if len(hits) == 1 and hits[0] not in renames:
+            renames[hits[0]] = target
+    return frame.rename(columns=renames)
+
+
+def _validate(frame: pd.DataFrame, rejects: pd.DataFrame, spec: _Spec, name: str) -> LoadResult:
+    found = _found(frame)
+    frame = _auto_headers(frame, spec)
+    missing = [c for c in spec.required if c not in frame.columns]
+    if missing:
+        raise DataContractError(
+            f"{name}: missing required {spec.kind} column(s) {missing}; columns found: {found}"
+            " (map them with columns='text=내용,...')"
+        )
+    rows_in = len(frame) + len(rejects)
+    extra = [c for c in frame.columns if c not in (*spec.required, *spec.optional, "source_row")]
+    out = pd.DataFrame(index=frame.index)
+    reason = pd.Series(pd.NA, index=frame.index, dtype="str")
+
+    def flag(mask: pd.Series, text: str) -> None:
+        nonlocal reason
+        reason = reason.where(~(mask & reason.isna()), text)
+
+    for column in (*spec.required, *spec.optional):
+        if column in spec.dates:
+            out[column] = parse_datetimes(frame[column])
+        elif column in spec.counts:
+            out[column] = (
+                _counts(frame[column]) if column in frame.columns else pd.Series(pd.NA, dtype="Int64")
+            )
+        elif column in frame.columns:
+            out[column] = _strings(frame[column])
+        else:
+            out[column] = pd.Series(pd.NA, index=frame.index, dtype="str")
+    for column in spec.checks():
+        if column in spec.nonblank:
+            flag(out[column].isna(), f"blank {column}")
+        elif column in spec.dates:
+            flag(out[column].isna(), f"bad {column}")
+        elif column in frame.columns:
+            flag(out[column].isna() & _present(frame[column]), f"bad {column}")
+    if spec is CAMPAIGNS:
+        # a date-only end (midnight) means the whole last day: 2024-05-24 -> 2024-05-24 23:59:59
+        midnight = out["end"] == out["end"].dt.normalize()
+        out["end"] = out["end"].where(~midnight, out["end"] + pd.Timedelta(days=1) - pd.Timedelta(seconds=1))
+        flag(out["end"] < out["start"], "end before start")
+    flag(_first_valid_seen(out[spec.id_column], reason), f"duplicate {spec.id_column}")
+    for column in extra:
+        out[column] = frame[column]
+    keep = reason.isna()
+    data = out[keep].reset_index(drop=True)
+    quarantine = frame[~keep].assign(reason=reason[~keep])
+    quarantine = pd.concat([quarantine, rejects], ignore_index=True) if len(rejects) else quarantine
+    quarantine = quarantine.sort_values("source_row", kind="stable").reset_index(drop=True)
+    ordered = ["source_row", "reason", *[c for c in quarantine.columns if c not in ("source_row", "reason")]]
+    return LoadResult(name=name, data=data, quarantine=quarantine[ordered], rows_in=rows_in)
+
+
+def _first_valid_seen(ids: pd.Series, reason: pd.Series) -> pd.Series:
+    """True where an earlier row with the same id passed every other check (so this one is the repeat)."""
+    valid = reason.isna()
+    seen = valid.astype("int64").groupby(ids, dropna=False).cumsum() - valid.astype("int64")
+    return seen > 0
+
+
+def _present(values: pd.Series) -> pd.Series:
+    return values.notna() & (values.astype("str").str.strip() != "")
+
+
+def _strings(values: pd.Series) -> pd.Series:
+    """Text cells as ``str``, NA for blanks; whole numbers (ids from XLSX/Parquet) without a ``.0``."""
+    if pd.api.types.is_float_dtype(values.dtype) or pd.api.types.is_object_dtype(values.dtype):
+        values = values.map(
+            lambda v: str(int(v)) if isinstance(v, float) and v.is_integer() else v, na_action="ignore"
+        )
+    text = values.astype("str")
+    return text.where(_present(values) & (text.str.strip() != ""), pd.NA)
+
+
+def _counts(values: pd.Series) -> pd.Series:
+    """Counts as Int64; blank -> NA, and anything but a whole number >= 0 -> NA (flagged by the caller)."""
+    text = values.astype("str").str.strip().str.replace(",", "", regex=False)
+    number = pd.to_numeric(text.where(_present(values)), errors="coerce")
+    whole = number.notna() & (number >= 0) & (number % 1 == 0)
+    return number.where(whole).astype("Int64")
+
+
+# ---------------------------------------------------------------- the campaign layout
+
+_CAMPAIGNS_FILE = "campaigns.csv"
+_RELEASES_FILE = "releases.csv"
+_COMMENTS_DIR = "comments"
+
+
+def list_campaigns(data_dir: str | Path | None = None) -> list[str]:
+    """Campaign ids in ``<data_dir>/campaigns.csv`` (default: the shipped sample)."""
+    folder = Path(data_dir) if data_dir is not None else config.sample_dir()
+    return load_campaigns(_need(folder / _CAMPAIGNS_FILE)).data["campaign_id"].tolist()
+
+
+def load_campaign(campaign_id: str, data_dir: str | Path | None = None) -> Campaign:
+    """One campaign from a folder laid out like ``data/sample``.
+
+    Layout: ``campaigns.csv``, ``releases.csv`` and ``comments/<campaign_id>.<csv|tsv|jsonl|xlsx|parquet>``.
+    """
+    folder = Path(data_dir) if data_dir is not None else config.sample_dir()
+    campaigns = load_campaigns(_need(folder / _CAMPAIGNS_FILE)).data
+    row = campaigns[campaigns["campaign_id"] == campaign_id]
+    if row.empty:
+        raise ParameterError(
+            f"unknown campaign {campaign_id!r} in {folder / _CAMPAIGNS_FILE};"
+            f" known: {campaigns['campaign_id'].tolist()}"
+        )
+    info: dict[str, Any] = {str(k): (None if _isna(v) else v) for k, v in row.iloc[0].to_dict().items()}
+    for key in ("channels", "hashtags"):
+        info[key] = [p.strip() for p in str(info.get(key) or "").split(";") if p.strip()]
+    releases_path = folder / _RELEASES_FILE
+    releases = load_releases(releases_path).data if releases_path.is_file() else _empty_releases()
+    releases = releases[releases["campaign_id"] == campaign_id].reset_index(drop=True)
+    candidates = sorted(
+        p for p in (folder / _COMMENTS_DIR).glob(f"{campaign_id}.*") if p.suffix in TABLE_SUFFIXES
+    )
+    if not candidates:
+        raise ParameterError(
+            f"no comments file for {campaign_id!r}: expected {folder / _COMMENTS_DIR}/{campaign_id}.csv"
+        )
+    comments = load_comments(candidates[0], campaign_id=campaign_id)
+    files = {"campaigns": folder / _CAMPAIGNS_FILE, "comments": candidates[0]}
+    if releases_path.is_file():
+        files["releases"] = releases_path
+    return Campaign(campaign_id=campaign_id, info=info, releases=releases, comments=comments, files=files)
+
+
+def _empty_releases() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="str") for c in (*RELEASES.required, *RELEASES.optional)})
+
+
+def _isna(value: object) -> bool:
+    return (
+        value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and np.isnan(value))
+    )
+
+
+def _need(path: Path) -> Path:
+    if not path.is_file():
+        raise ParameterError(f"missing file {path}")
+    return path

@@ -1,0 +1,401 @@
+"""Deterministic synthetic comments for the shipped sample campaigns and for benchmark-sized volumes.
+
+Comments are drawn from a hand-written phrase bank (``resources/sample_phrases.csv``: each phrase written and
+labelled by hand with a sentiment and a type), then varied and messed up the way real exports are, at the
+rates in ``RATES``:
+
+- variation: a laugh/cry run (ㅋㅋㅋ for neutral/positive, ㅠㅠ for negative), an emoji matching the
+  sentiment, spacing errors (all spaces dropped, or doubled), a common typo (되/돼, 있/잇, 합니다/함다 ...),
+  trailing ``!!``/``~~``, a campaign hashtag on entries;
+- messes: phone numbers and e-mails left for prize delivery (clearly fake: ``010-1234-5678`` variants,
+  ``@example.com``), copy-paste and double-posted entries, spam with links, blank comments, broken dates,
+  duplicated comment ids, negative likes;
+- structure: replies (``parent_id`` of an earlier comment on the same channel), repeat commenters, likes,
+  timestamps over the campaign window with peaks on the first day and near the end, busier at lunch and at
+  night, written in each channel's export shape (Graph API ``2024-05-16T04:05:12+0000`` for Facebook and
+  Instagram, ``2024년 5월 16일 오후 1:05`` for Danggeun, ``2024. 5. 16. 13:05`` for the blog).
+
+The same ``(campaign, n, seed)`` always gives the same frame; ``write_sample`` rebuilds ``data/sample``
+byte for byte.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import zlib
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from civicnlp import io
+from civicnlp.exceptions import ParameterError
+
+#: Share of comments affected by each variation or mess (PII: of entries; hashtag: of entries).
+RATES: dict[str, float] = {
+    "reply": 0.12,
+    "laugh": 0.15,
+    "emoji": 0.12,
+    "spacing": 0.10,
+    "typo": 0.05,
+    "punctuation": 0.10,
+    "hashtag": 0.35,
+    "pii_entry": 0.06,
+    "pii_other": 0.01,
+    "copy_paste": 0.03,
+    "spam": 0.02,
+    "blank": 0.01,
+    "bad_date": 0.003,
+    "duplicate_id": 0.002,
+    "bad_likes": 0.002,
+}
+
+#: How often each comment type is drawn, per campaign theme.
+TYPE_WEIGHTS: dict[str, dict[str, float]] = {
+    "event": {"entry": 0.55, "opinion": 0.22, "question": 0.14, "complaint": 0.09},
+    "transit": {"entry": 0.0, "opinion": 0.38, "question": 0.17, "complaint": 0.45},
+    "festival": {"entry": 0.12, "opinion": 0.5, "question": 0.24, "complaint": 0.14},
+}
+#: Share of an opinion draw that comes from the theme-free ``general`` phrases.
+GENERAL_SHARE = 0.3
+
+SENTIMENTS = ("negative", "neutral", "positive")
+_EMOJI = {
+    "negative": ["😡", "😤", "😞", "🙄", "😢"],
+    "neutral": ["🙂", "🤔", "👀"],
+    "positive": ["😊", "👍", "❤️", "🙏", "😍", "🎉", "👏"],
+}
+_TYPOS = [
+    ("돼", "되"),
+    ("되", "돼"),
+    ("있", "잇"),
+    ("했", "햇"),
+    ("합니다", "함다"),
+    ("요", "여"),
+    ("습니다", "슴다"),
+    ("참여", "참녀"),
+]
+_PII = [
+    " 당첨되면 010-1234-5678로 연락주세요",
+    " 연락처 010-0000-1234",
+    " 010 1111 2222",
+    " 01012345678 입니다",
+    " 010.5678.1234 문자주세요",
+    " 메일 hong.gildong@example.com",
+    " kim1234@example.com 으로 보내주세요",
+    " 연락처 010-9999-0000 / lee.inch@example.org",
+]
+_BLANKS = ["", " ", "  ", "\n"]
+_BAD_DATES = ["", "2024-13-45 25:61", "어제", "0000-00-00 00:00", "#VALUE!"]
+_BAD_LIKES = ["-1", "-3", "많음"]
+_CHANNEL_PREFIX = {"danggeun": "dg", "facebook": "fb", "instagram": "ig", "blog": "bl"}
+# Relative comment volume per hour of the day (Seoul): quiet at night, lunch and evening peaks.
+_HOURLY = np.array([3, 2, 1, 1, 1, 1, 2, 4, 6, 7, 7, 8, 10, 9, 7, 7, 7, 8, 9, 10, 11, 11, 9, 6], dtype=float)
+_DEFAULT_CAMPAIGN: dict[str, Any] = {
+    "campaign_id": "synthetic",
+    "start": "2024-05-16",
+    "end": "2024-05-24",
+    "theme": "event",
+    "hashtags": "#인천당근이지;참여합니다",
+}
+
+
+@functools.cache
+def load_phrases() -> pd.DataFrame:
+    """The phrase bank: ``theme``, ``type``, ``sentiment``, ``text`` (one hand-labelled comment a row)."""
+    with resources.files("civicnlp").joinpath("resources/sample_phrases.csv").open("rb") as handle:
+        return pd.read_csv(handle, dtype="str", keep_default_na=False)
+
+
+@functools.cache
+def _sample_spec() -> dict[str, Any]:
+    text = resources.files("civicnlp").joinpath("resources/sample_campaigns.yaml").read_text(encoding="utf-8")
+    spec: dict[str, Any] = yaml.safe_load(text)
+    return spec
+
+
+def generate_comments(
+    campaign: Mapping[str, Any] | None = None,
+    n: int = 1000,
+    seed: int = 0,
+    *,
+    channel_weights: Mapping[str, float] | None = None,
+    emoji: bool = True,
+    with_labels: bool = False,
+) -> pd.DataFrame:
+    """``n`` export-shaped comments (all cells text, as a file would hold them) for ``campaign``.
+
+    ``campaign`` needs ``campaign_id``, ``start``, ``end`` and may give ``theme`` (event/transit/festival),
+    ``hashtags`` (``;``-separated, ``#`` ones get appended to entries) and ``channels``. ``emoji=False``
+    keeps the text CP949-encodable. ``with_labels`` adds the phrase labels ``sentiment`` and ``comment_type``.
+    Run the frame through ``civicnlp.io.validate_comments`` to get the contract types.
+    """
+    if n < 0:
+        raise ParameterError(f"n must be >= 0, got {n}")
+    camp = {**_DEFAULT_CAMPAIGN, **{k: v for k, v in (campaign or {}).items() if v is not None}}
+    theme = str(camp["theme"])
+    if theme not in TYPE_WEIGHTS:
+        raise ParameterError(f"unknown theme {theme!r}; expected one of {sorted(TYPE_WEIGHTS)}")
+    campaign_id = str(camp["campaign_id"])
+    rng = np.random.default_rng([seed, zlib.crc32(campaign_id.encode())])
+    weights = _channel_weights(camp, channel_weights)
+
+    phrases = load_phrases()
+    pool = phrases[phrases["theme"].isin([theme, "general"])].reset_index(drop=True)
+    pick = rng.choice(len(pool), size=n, p=_draw_probabilities(pool, theme))
+    text = pool["text"].to_numpy(dtype=object)[pick]
+    kind = pool["type"].to_numpy(dtype=object)[pick]
+    sentiment = pool["sentiment"].to_numpy(dtype=object)[pick]
+    spam_bank = phrases[phrases["theme"] == "spam"].reset_index(drop=True)
+    spam = rng.random(n) < RATES["spam"]
+    text[spam] = spam_bank["text"].to_numpy(dtype=object)[rng.integers(0, len(spam_bank), spam.sum())]
+    kind[spam], sentiment[spam] = "spam", "neutral"
+
+    series = pd.Series(text, dtype="str")
+    series = _vary(series, kind, sentiment, camp, rng, emoji=emoji)
+
+    channel = rng.choice(list(weights), size=n, p=np.array(list(weights.values())))
+    created = _timestamps(camp, n, rng)
+    order = np.argsort(created, kind="stable")
+    series, kind, sentiment = series.iloc[order].reset_index(drop=True), kind[order], sentiment[order]
+    channel, created = channel[order], created[order]
+
+    tag = hashlib.sha1(campaign_id.encode()).hexdigest()[:6]
+    prefix = np.array([_CHANNEL_PREFIX.get(c, c[:2]) for c in channel], dtype=object)
+    comment_id = prefix + np.array([f"-{tag}-{i:06d}" for i in range(1, n + 1)], dtype=object)
+    author = _authors(n, prefix, rng)
+    parent = _replies(channel, comment_id, rng)
+
+    # copy-paste: an earlier comment's text again, half by the same author (double post), half by another
+    copy = (rng.random(n) < RATES["copy_paste"]) & (np.arange(n) > 0)
+    source = (np.arange(n) * rng.random(n)).astype(int)
+    series = series.where(~copy, series.to_numpy()[source])
+    kind[copy], sentiment[copy] = kind[source[copy]], sentiment[source[copy]]
+    same_author = copy & (rng.random(n) < 0.5)
+    author[same_author] = author[source[same_author]]
+    blank = rng.random(n) < RATES["blank"]
+    series = series.where(~blank, rng.choice(_BLANKS, n))
+    kind[blank], sentiment[blank] = "blank", "neutral"
+
+    likes = _likes(kind, sentiment, rng)
+    created_text = _export_dates(created, channel)
+    bad_date = rng.random(n) < RATES["bad_date"]
+    created_text[bad_date] = rng.choice(_BAD_DATES, bad_date.sum())
+    duplicate = (rng.random(n) < RATES["duplicate_id"]) & (np.arange(n) > 0)
+    comment_id[duplicate] = comment_id[(np.flatnonzero(duplicate) * rng.random(duplicate.sum())).astype(int)]
+
+    frame = pd.DataFrame(
+        {
+            "comment_id": pd.Series(comment_id, dtype="str"),
+            "campaign_id": campaign_id,
+            "channel": pd.Series(channel, dtype="str"),
+            "author_id": pd.Series(author, dtype="str"),
+            "parent_id": pd.Series(parent, dtype="str"),
+            "text": series,
+            "created_at": pd.Series(created_text, dtype="str"),
+            "likes": pd.Series(likes, dtype="str"),
+        }
+    )
+    if with_labels:
+        frame["sentiment"] = pd.Series(sentiment, dtype="str")
+        frame["comment_type"] = pd.Series(kind, dtype="str")
+    return frame
+
+
+def _channel_weights(camp: Mapping[str, Any], given: Mapping[str, float] | None) -> dict[str, float]:
+    if given:
+        total = float(sum(given.values()))
+        return {str(c): float(w) / total for c, w in given.items()}
+    channels = _split(camp.get("channels")) or list(_CHANNEL_PREFIX)
+    return {c: 1.0 / len(channels) for c in channels}
+
+
+def _split(value: object) -> list[str]:
+    """A ``;``-separated cell (campaigns.csv) or a list (``io.load_campaign(...).info``) as a list."""
+    items = value if isinstance(value, list | tuple) else str(value or "").split(";")
+    return [str(item).strip() for item in items if str(item).strip()]
+
+
+def _local_day(value: object) -> pd.Timestamp:
+    """Midnight (Seoul, naive) of a date given as text, a naive or a tz-aware timestamp."""
+    stamp = pd.Timestamp(str(value))
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert("Asia/Seoul").tz_localize(None)
+    return stamp.normalize()
+
+
+def _draw_probabilities(pool: pd.DataFrame, theme: str) -> np.ndarray:
+    """Each type gets its theme weight, shared by its phrases; general phrases take a share of opinions."""
+    type_weight = pool["type"].map(TYPE_WEIGHTS[theme]).fillna(0.0)
+    general = pool["theme"] == "general"
+    group = pool["type"] + np.where(general, "/general", "")
+    share = np.where(general, GENERAL_SHARE, np.where(pool["type"] == "opinion", 1 - GENERAL_SHARE, 1.0))
+    p = type_weight.to_numpy() * share / group.map(group.value_counts()).to_numpy()
+    return np.asarray(p / p.sum(), dtype=float)
+
+
+def _vary(
+    text: pd.Series,
+    kind: np.ndarray,
+    sentiment: np.ndarray,
+    camp: Mapping[str, Any],
+    rng: np.random.Generator,
+    *,
+    emoji: bool,
+) -> pd.Series:
+    """Hashtags, typos, spacing errors, PII, laughter, emoji and punctuation, each on a random subset."""
+    n = len(text)
+    entry = kind == "entry"
+    hashtags = [h for h in _split(camp.get("hashtags")) if h.startswith("#")]
+    if hashtags:
+        mask = entry & (rng.random(n) < RATES["hashtag"])
+        text[mask] = text[mask] + " " + rng.choice(hashtags, mask.sum())
+    typo_kind = np.where(rng.random(n) < RATES["typo"], rng.integers(0, len(_TYPOS), n), -1)
+    for i, (old, new) in enumerate(_TYPOS):
+        mask = typo_kind == i
+        text[mask] = text[mask].str.replace(old, new, n=1, regex=False)
+    spacing = rng.random(n)
+    text[spacing < RATES["spacing"] * 0.7] = text[spacing < RATES["spacing"] * 0.7].str.replace(
+        " ", "", regex=False
+    )
+    doubled = (spacing >= RATES["spacing"] * 0.7) & (spacing < RATES["spacing"])
+    text[doubled] = text[doubled].str.replace(" ", "  ", n=1, regex=False)
+    pii = rng.random(n) < np.where(entry, RATES["pii_entry"], RATES["pii_other"])
+    text[pii] = text[pii] + rng.choice(_PII, pii.sum())
+    laugh = (rng.random(n) < RATES["laugh"]) & (kind != "spam")
+    runs = np.where(sentiment == "negative", "ㅠ", "ㅋ").astype(object) * rng.integers(2, 9, n)
+    text[laugh] = text[laugh] + runs[laugh]
+    if emoji:
+        mood = (rng.random(n) < RATES["emoji"]) & (kind != "spam")
+        for label, choices in _EMOJI.items():
+            mask = mood & (sentiment == label)
+            text[mask] = text[mask] + rng.choice(choices, mask.sum()).astype(object) * rng.integers(
+                1, 3, mask.sum()
+            )
+    punct = rng.random(n) < RATES["punctuation"]
+    text[punct] = text[punct] + rng.choice(["!!", "~~", "..", "!!!", "~"], punct.sum())
+    return text
+
+
+def _timestamps(camp: Mapping[str, Any], n: int, rng: np.random.Generator) -> np.ndarray:
+    """Seoul-local naive datetimes in [start, end]: 35% decaying from day 1, 25% rising into the last days."""
+    start = _local_day(camp["start"])
+    days = max((_local_day(camp["end"]) - start).days + 1, 1)
+    component = rng.choice(3, size=n, p=[0.35, 0.25, 0.40])
+    early = rng.exponential(0.8, n)
+    late = days - rng.exponential(1.2, n)
+    uniform = rng.uniform(0, days, n)
+    offset = np.select([component == 0, component == 1], [early, late], uniform)
+    day = np.clip(np.floor(offset), 0, days - 1).astype("int64")
+    hour = rng.choice(24, size=n, p=_HOURLY / _HOURLY.sum())
+    seconds = day * 86_400 + hour * 3_600 + rng.integers(0, 3_600, n)
+    return np.asarray(start.to_datetime64() + seconds.astype("timedelta64[s]"), dtype="datetime64[ns]")
+
+
+def _authors(n: int, prefix: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Pseudonymous ids: most commenters appear once, a small crowd of regulars comes back often."""
+    regulars = max(n // 25, 1)
+    weight = 1.0 / np.arange(1, regulars + 1) ** 0.7
+    regular = rng.choice(regulars, size=n, p=weight / weight.sum())
+    person = np.where(rng.random(n) < 0.12, regular, regulars + rng.integers(0, 4 * n + 1, n))
+    hashed = (person.astype("uint64") * np.uint64(2654435761)) % np.uint64(2**32)
+    return prefix + np.array([f"_u{h:08x}" for h in hashed.tolist()], dtype=object)
+
+
+def _replies(channel: np.ndarray, comment_id: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """``parent_id`` for a share of comments: one of the 30 previous comments on the same channel."""
+    parent = np.full(len(channel), "", dtype=object)
+    for name in np.unique(channel):
+        rows = np.flatnonzero(channel == name)
+        position = np.arange(len(rows))
+        reply = (rng.random(len(rows)) < RATES["reply"]) & (position > 0)
+        back = np.minimum(rng.integers(1, 31, len(rows)), np.maximum(position, 1))
+        parent[rows[reply]] = comment_id[rows[position[reply] - back[reply]]]
+    return parent
+
+
+def _likes(kind: np.ndarray, sentiment: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Mostly 0-2; opinions and complaints collect more (people like what they agree with)."""
+    mean = np.select([kind == "complaint", kind == "opinion", kind == "question"], [4.0, 3.0, 1.0], 0.4)
+    mean = mean * np.where(sentiment == "neutral", 0.6, 1.0)
+    likes = rng.poisson(rng.gamma(0.7, mean / 0.7)).astype(object).astype(str).astype(object)
+    bad = rng.random(len(kind)) < RATES["bad_likes"]
+    likes[bad] = rng.choice(_BAD_LIKES, bad.sum())
+    return np.asarray(likes, dtype=object)
+
+
+def _export_dates(created: np.ndarray, channel: np.ndarray) -> np.ndarray:
+    """Each channel's export date shape (Graph API channels in UTC, the others in Seoul local time)."""
+    local = pd.Series(pd.to_datetime(created))
+    year, month, day = (
+        part.astype(str).to_numpy(dtype=object) for part in (local.dt.year, local.dt.month, local.dt.day)
+    )
+    hour, minute = local.dt.hour.to_numpy(), local.dt.strftime("%M").to_numpy(dtype=object)
+    ampm = np.where(hour < 12, "오전 ", "오후 ").astype(object)
+    hour12 = np.where(hour % 12 == 0, 12, hour % 12).astype(str).astype(object)
+    shapes = {
+        "danggeun": year + "년 " + month + "월 " + day + "일 " + ampm + hour12 + ":" + minute,
+        "blog": year + ". " + month + ". " + day + ". " + local.dt.strftime("%H:%M").to_numpy(dtype=object),
+        "graph": (local - pd.Timedelta(hours=9)).dt.strftime("%Y-%m-%dT%H:%M:%S+0000").to_numpy(dtype=object),
+    }
+    out = local.dt.strftime("%Y-%m-%d %H:%M").to_numpy(dtype=object)
+    for name, mask in (("danggeun", channel == "danggeun"), ("blog", channel == "blog")):
+        out[mask] = shapes[name][mask]
+    graph = np.isin(channel, ["facebook", "instagram"])
+    out[graph] = shapes["graph"][graph]
+    return np.asarray(out, dtype=object)
+
+
+# ---------------------------------------------------------------- the shipped sample
+
+
+def sample_campaign_ids() -> list[str]:
+    """Ids of the shipped sample campaigns, in file order."""
+    return [c["campaign_id"] for c in _sample_spec()["campaigns"]]
+
+
+def write_sample(out_dir: str | Path) -> list[Path]:
+    """Write campaigns.csv, releases.csv, comments/<campaign_id>.csv and labels.csv into ``out_dir``."""
+    spec = _sample_spec()
+    out = Path(out_dir)
+    (out / "comments").mkdir(parents=True, exist_ok=True)
+    written = []
+    campaigns = pd.DataFrame([{k: v for k, v in c.items() if k != "comments"} for c in spec["campaigns"]])
+    written.append(_write_csv(campaigns, out / "campaigns.csv"))
+    written.append(_write_csv(pd.DataFrame(spec["releases"]), out / "releases.csv"))
+    labels = []
+    for camp in spec["campaigns"]:
+        profile = camp["comments"]
+        frame = generate_comments(
+            camp,
+            profile["n"],
+            profile["seed"],
+            channel_weights=profile["channel_weights"],
+            emoji=profile["emoji"],
+            with_labels=True,
+        )
+        path = out / "comments" / f"{camp['campaign_id']}.csv"
+        written.append(
+            _write_csv(frame.drop(columns=["sentiment", "comment_type"]), path, profile["encoding"])
+        )
+        labels.append(_label_subset(frame, spec["labels_per_campaign"][camp["campaign_id"]], profile["seed"]))
+    written.append(_write_csv(pd.concat(labels, ignore_index=True), out / "labels.csv"))
+    return written
+
+
+def _label_subset(frame: pd.DataFrame, size: int, seed: int) -> pd.DataFrame:
+    """A random sample of the comments that pass validation, with their phrase labels."""
+    kept = io.validate_comments(frame.drop(columns=["sentiment", "comment_type"])).data["comment_id"]
+    candidates = frame[frame["comment_id"].isin(kept)].drop_duplicates("comment_id")
+    chosen = candidates.sample(n=min(size, len(candidates)), random_state=seed).sort_values("comment_id")
+    return chosen[["comment_id", "campaign_id", "channel", "text", "sentiment", "comment_type"]]
+
+
+def _write_csv(frame: pd.DataFrame, path: Path, encoding: str = "utf-8") -> Path:
+    path.write_bytes(frame.to_csv(index=False, lineterminator="\n").encode(encoding))
+    return path

@@ -1,0 +1,524 @@
+"""Ingestion: every format and encoding, messy rows to quarantine with a reason, full row accounting."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from civicnlp import config, io
+from civicnlp.cli import main
+from civicnlp.dates import parse_datetimes
+from civicnlp.exceptions import DataContractError, ParameterError
+
+HEADER = "comment_id,campaign_id,channel,text,created_at,likes"
+GOOD = [
+    "1,c,danggeun,참여합니다 당첨 기원!,2024-05-16 13:05,3",
+    "2,c,facebook,주차 요금 너무 비싸요,2024.05.17,0",
+]
+LONG = "가" * 200_000
+
+
+def csv_text(*rows: str) -> str:
+    return "\n".join([HEADER, *rows]) + "\n"
+
+
+def accounted(result: io.LoadResult) -> None:
+    assert result.rows_in == len(result.data) + len(result.quarantine)
+    assert f"{result.rows_in:,} rows read" in result.summary()
+
+
+# name, file bytes, rows kept, {reason: count}
+MESSY = [
+    ("clean utf-8", csv_text(*GOOD).encode("utf-8"), 2, {}),
+    ("utf-8 with BOM", b"\xef\xbb\xbf" + csv_text(*GOOD).encode("utf-8"), 2, {}),
+    ("cp949", csv_text(*GOOD).encode("cp949"), 2, {}),
+    ("euc-kr", csv_text(*GOOD).encode("euc_kr"), 2, {}),
+    ("crlf line ends", csv_text(*GOOD).replace("\n", "\r\n").encode(), 2, {}),
+    (
+        "ragged rows",
+        csv_text(GOOD[0], "3,c,blog,too,many,fields,2024-05-16,1", "4,c,blog", GOOD[1]).encode(),
+        2,
+        {"ragged row": 2},
+    ),
+    ("NUL bytes", csv_text("1,c,danggeun,참여\x00합니다,2024-05-16 13:05,3", GOOD[1]).encode(), 2, {}),
+    ("control chars", csv_text("1,c,danggeun,참여\x07합\x1b니다\x0b,2024-05-16 13:05,3").encode(), 1, {}),
+    ("200 KB cell", csv_text(f'1,c,blog,"{LONG}",2024-05-16 13:05,0', GOOD[1]).encode(), 2, {}),
+    ("multi-line cell", csv_text('1,c,blog,"첫 줄\n둘째 줄, 쉼표",2024-05-16 13:05,0').encode(), 1, {}),
+    (
+        "broken dates",
+        csv_text(
+            GOOD[0], "3,c,blog,내용,어제,0", "4,c,blog,내용,2024-13-45 25:61,0", "5,c,blog,내용,,0"
+        ).encode(),
+        1,
+        {"bad created_at": 3},
+    ),
+    (
+        "duplicate ids",
+        csv_text(GOOD[0], GOOD[0], "1,c,blog,다른 내용,2024-05-18,0", GOOD[1]).encode(),
+        2,
+        {"duplicate comment_id": 2},
+    ),
+    (
+        "blank text",
+        csv_text(GOOD[0], "3,c,blog,,2024-05-16,0", '4,c,blog,"   ",2024-05-16,0').encode(),
+        1,
+        {"blank text": 2},
+    ),
+    (
+        "blank ids",
+        csv_text(GOOD[0], ",c,blog,내용,2024-05-16,0", "5,,blog,내용,2024-05-16,0").encode(),
+        1,
+        {"blank comment_id": 1, "blank campaign_id": 1},
+    ),
+    (
+        "bad likes",
+        csv_text(
+            GOOD[0],
+            "3,c,blog,내용,2024-05-16,-1",
+            "4,c,blog,내용,2024-05-16,많음",
+            "5,c,blog,내용,2024-05-16,1.5",
+        ).encode(),
+        1,
+        {"bad likes": 3},
+    ),
+    ("blank lines", ("\n" + csv_text(GOOD[0], "", GOOD[1]) + "\n\n").encode(), 2, {}),
+    ("header only", (HEADER + "\n").encode(), 0, {}),
+]
+
+
+@pytest.mark.parametrize(("name", "content", "kept", "reasons"), MESSY, ids=[m[0] for m in MESSY])
+def test_messy_csv_rows_are_kept_or_quarantined_with_a_reason(
+    tmp_path: Path, name: str, content: bytes, kept: int, reasons: dict[str, int]
+) -> None:
+    path = tmp_path / "comments.csv"
+    path.write_bytes(content)
+    result = io.load_comments(path)
+    accounted(result)
+    assert len(result.data) == kept
+    assert result.reasons().to_dict() == reasons
+    assert result.quarantine["source_row"].between(2, content.count(b"\n") + 1).all()
+
+
+def test_text_survives_intact(tmp_path: Path) -> None:
+    path = tmp_path / "c.csv"
+    path.write_bytes(
+        csv_text(f'1,c,blog,"{LONG}",2024-05-16 13:05,0', "2,c,blog,참여\x00합니다,2024-05-16,0").encode()
+    )
+    text = io.load_comments(path).data["text"].tolist()
+    assert text == [LONG, "참여합니다"]
+
+
+@pytest.mark.parametrize("text", ["부평", "좋아요 ㅋㅋ", "참여합니다", "주차장 유료화 반대합니다"])
+@pytest.mark.parametrize("encoding", ["cp949", "euc_kr", "utf-8", "utf-8-sig", "utf-16"])
+def test_short_korean_files_decode_right(tmp_path: Path, text: str, encoding: str) -> None:
+    path = tmp_path / "c.csv"
+    path.write_bytes(csv_text(f"1,c,blog,{text},2024-05-16,0").encode(encoding))
+    assert io.load_comments(path).data["text"].tolist() == [text]
+
+
+def test_quarantine_keeps_the_input_row_and_its_position(tmp_path: Path) -> None:
+    path = tmp_path / "c.csv"
+    path.write_text(csv_text(GOOD[0], "2,c,blog,,2024-05-16,0", "3,c,blog,x,y"), encoding="utf-8")
+    q = io.load_comments(path).quarantine
+    assert q[["source_row", "reason"]].values.tolist() == [[3, "blank text"], [4, "ragged row"]]
+    assert q.loc[0, "comment_id"] == "2"
+    assert "3,c,blog,x,y" in q.loc[1, "raw"]
+
+
+def test_summary_line_names_each_reason(tmp_path: Path) -> None:
+    path = tmp_path / "comments.csv"
+    path.write_text(
+        csv_text(GOOD[0], GOOD[0], "3,c,blog,,2024-05-16,0", "4,c,blog,a,어제,0"), encoding="utf-8"
+    )
+    assert io.load_comments(path).summary() == (
+        "comments.csv: 4 rows read, 1 kept, 3 quarantined"
+        " (duplicate comment_id: 1, blank text: 1, bad created_at: 1)"
+    )
+
+
+def test_contract_types(tmp_path: Path) -> None:
+    path = tmp_path / "c.csv"
+    path.write_text(csv_text(*GOOD, '3,c,blog,내용,2024-05-16T04:05:00+0000,"1,234"'), encoding="utf-8")
+    data = io.load_comments(path).data
+    assert str(data["created_at"].dtype) == "datetime64[ns, Asia/Seoul]"
+    assert str(data["likes"].dtype) == "Int64"
+    assert data["likes"].tolist() == [3, 0, 1234]
+    assert data.loc[2, "created_at"] == pd.Timestamp("2024-05-16 13:05", tz="Asia/Seoul")
+    assert data["author_id"].isna().all() and data["parent_id"].isna().all()
+
+
+BAD_FILES = [
+    ("empty", "c.csv", b"", "empty"),
+    ("whitespace only", "c.csv", b"  \n\n ", "empty"),
+    ("png", "c.csv", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, "PNG"),
+    ("png named xlsx", "c.xlsx", b"\x89PNG\r\n\x1a\n" + bytes(range(256)), "PNG"),
+    (
+        "random binary",
+        "c.csv",
+        np.random.default_rng(0).integers(0, 256, 4096, dtype=np.uint8).tobytes(),
+        "not a text",
+    ),
+    ("corrupt xlsx", "c.xlsx", b"PK\x03\x04 not really a zip", "cannot read as XLSX"),
+    ("corrupt parquet", "c.parquet", b"PAR1 broken", "cannot read as PARQUET"),
+    ("jsonl of non-objects", "c.jsonl", b"[1, 2]\n3\n", "not a JSON Lines table"),
+    ("missing columns", "c.csv", "comment_id,내용\n1,참여\n".encode(), "missing required comments column(s)"),
+    ("duplicate header", "c.csv", (HEADER + ",text\n").encode(), "repeats column names"),
+]
+
+
+@pytest.mark.parametrize(("name", "filename", "content", "message"), BAD_FILES, ids=[b[0] for b in BAD_FILES])
+def test_unreadable_files_raise_a_clear_contract_error(
+    tmp_path: Path, name: str, filename: str, content: bytes, message: str
+) -> None:
+    path = tmp_path / filename
+    path.write_bytes(content)
+    with pytest.raises(DataContractError, match=re.escape(message)):
+        io.load_comments(path)
+
+
+def test_missing_column_error_names_it_and_lists_found_columns(tmp_path: Path) -> None:
+    path = tmp_path / "c.csv"
+    path.write_text(
+        "comment_id,campaign_id,channel,본문내용,created_at\n1,c,blog,참여,2024-05-16\n", encoding="utf-8"
+    )
+    with pytest.raises(DataContractError) as err:
+        io.load_comments(path)
+    assert "['text']" in str(err.value) and "본문내용" in str(err.value)
+
+
+def test_missing_file_is_a_contract_error(tmp_path: Path) -> None:
+    with pytest.raises(DataContractError, match="no such file"):
+        io.load_comments(tmp_path / "absent.csv")
+
+
+KOREAN_EXPORT = (
+    "댓글번호,캠페인,채널,내용,작성일시,좋아요\n1,c,danggeun,참여합니다,2024년 5월 16일 오후 1:05,2\n"
+)
+
+
+@pytest.mark.parametrize(
+    "columns",
+    [
+        {
+            "comment_id": "댓글번호",
+            "campaign_id": "캠페인",
+            "channel": "채널",
+            "text": "내용",
+            "created_at": "작성일시",
+        },
+        "comment_id=댓글번호, campaign_id=캠페인,channel=채널,text=내용,created_at=작성일시,likes=좋아요",
+        None,  # recognised Korean headers
+    ],
+)
+def test_column_mapping(tmp_path: Path, columns: object) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text(KOREAN_EXPORT, encoding="utf-8")
+    data = io.load_comments(path, columns=columns).data  # type: ignore[arg-type]
+    assert data.loc[0, "text"] == "참여합니다"
+    assert data.loc[0, "created_at"] == pd.Timestamp("2024-05-16 13:05", tz="Asia/Seoul")
+    assert data.loc[0, "likes"] == 2
+
+
+def test_ambiguous_korean_headers_are_not_guessed(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text(
+        "comment_id,campaign_id,channel,내용,댓글,created_at\n1,c,blog,a,b,2024-05-16\n", encoding="utf-8"
+    )
+    with pytest.raises(DataContractError, match="text"):
+        io.load_comments(path)
+
+
+@pytest.mark.parametrize(
+    ("columns", "message"),
+    [("text=없는열", "mapped column"), ("text", "contract_name=column_in_file"), ("=내용", "contract_name")],
+)
+def test_bad_mappings(tmp_path: Path, columns: str, message: str) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text(KOREAN_EXPORT, encoding="utf-8")
+    with pytest.raises(DataContractError, match=message):
+        io.load_comments(path, columns=columns)
+
+
+def test_campaign_id_fills_a_missing_column(tmp_path: Path) -> None:
+    path = tmp_path / "c.csv"
+    path.write_text(
+        "comment_id,channel,text,created_at\n1,blog,참여,2024-05-16\n2,blog,응모,2024-05-16\n",
+        encoding="utf-8",
+    )
+    result = io.load_comments(path, campaign_id="camp")
+    assert result.data["campaign_id"].tolist() == ["camp", "camp"]
+
+
+FRAME = pd.DataFrame(
+    {
+        "comment_id": ["a1", "a2", "a1", "a3"],
+        "campaign_id": ["c"] * 4,
+        "channel": ["danggeun", "facebook", "facebook", "blog"],
+        "text": ["참여합니다 😊", "", "복붙", "버스 노선 왜 바꿨나요?"],
+        "created_at": ["2024-05-16 13:05", "2024.05.16", "2024/05/17", "2024년 5월 18일 오전 9:30"],
+        "likes": [1, 0, 2, 5],
+        "extra": ["x", "y", "z", "w"],
+    }
+)
+
+
+def _write(frame: pd.DataFrame, path: Path) -> None:
+    suffix = path.suffix
+    if suffix == ".csv":
+        frame.to_csv(path, index=False)
+    elif suffix == ".tsv":
+        frame.to_csv(path, index=False, sep="\t")
+    elif suffix == ".jsonl":
+        frame.to_json(path, orient="records", lines=True, force_ascii=False)
+    elif suffix == ".xlsx":
+        frame.to_excel(path, index=False)
+    else:
+        frame.to_parquet(path, index=False)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".tsv", ".jsonl", ".xlsx", ".parquet"])
+def test_every_format_reads_the_same(tmp_path: Path, suffix: str) -> None:
+    path = tmp_path / f"comments{suffix}"
+    _write(FRAME, path)
+    result = io.load_comments(path)
+    accounted(result)
+    assert result.data["comment_id"].tolist() == ["a1", "a3"]
+    assert result.data["text"].tolist() == ["참여합니다 😊", "버스 노선 왜 바꿨나요?"]
+    assert result.data["likes"].tolist() == [1, 5]
+    assert result.data["extra"].astype(str).tolist() == ["x", "w"]
+    assert result.data["created_at"].iloc[1] == pd.Timestamp("2024-05-18 09:30", tz="Asia/Seoul")
+    assert result.quarantine[["source_row", "reason"]].values.tolist() == [
+        [3 if suffix in (".csv", ".tsv", ".xlsx") else 2, "blank text"],
+        [4 if suffix in (".csv", ".tsv", ".xlsx") else 3, "duplicate comment_id"],
+    ]
+
+
+def test_xlsx_and_parquet_native_types(tmp_path: Path) -> None:
+    frame = FRAME.assign(
+        comment_id=[101, 102, 103, 104],
+        created_at=pd.to_datetime(["2024-05-16 13:05"] * 4),
+        text=["a", "b", "c", "d"],
+    )
+    for suffix in (".xlsx", ".parquet"):
+        _write(frame, tmp_path / f"c{suffix}")
+        data = io.load_comments(tmp_path / f"c{suffix}").data
+        assert data["comment_id"].tolist() == ["101", "102", "103", "104"]
+        assert (data["created_at"] == pd.Timestamp("2024-05-16 13:05", tz="Asia/Seoul")).all()
+
+
+def test_jsonl_broken_lines_are_quarantined(tmp_path: Path) -> None:
+    good = {
+        "comment_id": "1",
+        "campaign_id": "c",
+        "channel": "instagram",
+        "text": "좋아요",
+        "created_at": "2024-05-16",
+    }
+    lines = [json.dumps(good, ensure_ascii=False), '{"comment_id": "2", "text": ', "[1, 2]", ""]
+    path = tmp_path / "c.jsonl"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    result = io.load_comments(path)
+    accounted(result)
+    assert result.rows_in == 3 and len(result.data) == 1
+    assert result.quarantine["reason"].tolist() == ["bad JSON line", "bad JSON line"]
+    assert result.quarantine["source_row"].tolist() == [2, 3]
+
+
+def test_graph_api_page_with_nested_fields(tmp_path: Path) -> None:
+    page = {
+        "data": [
+            {
+                "id": "1_2",
+                "message": "좋아요!",
+                "created_time": "2024-05-16T04:05:07+0000",
+                "from": {"id": "u9"},
+            },
+            {"id": "1_3", "message": "", "created_time": "2024-05-16T05:00:00+0000", "from": {"id": "u8"}},
+        ],
+        "paging": {"cursors": {"after": "x"}},
+    }
+    path = tmp_path / "facebook.json"
+    path.write_text(json.dumps(page, ensure_ascii=False), encoding="utf-8")
+    mapping = "comment_id=id,text=message,created_at=created_time,author_id=from.id"
+    result = io.load_comments(path, columns=mapping, campaign_id="c", channel="facebook")
+    accounted(result)
+    assert result.data[["comment_id", "author_id", "channel"]].values.tolist() == [["1_2", "u9", "facebook"]]
+    assert result.data.loc[0, "created_at"] == pd.Timestamp("2024-05-16 13:05:07", tz="Asia/Seoul")
+    assert result.quarantine["reason"].tolist() == ["blank text"]
+
+
+def test_read_table_refuses_ragged_rows_but_reads_clean_files(tmp_path: Path) -> None:
+    path = tmp_path / "c.tsv"
+    path.write_text("내용\t라벨\n좋아요\t1\n별로\t0\n", encoding="cp949")
+    frame = io.read_table(path, columns="text=내용,label=라벨")
+    assert frame.to_dict("list") == {"text": ["좋아요", "별로"], "label": ["1", "0"]}
+    path.write_text("내용\t라벨\n좋아요\t1\t2\n", encoding="utf-8")
+    with pytest.raises(DataContractError, match="unparseable rows"):
+        io.read_table(path)
+
+
+DATES = [
+    ("2024-05-16 13:05", "2024-05-16 13:05"),
+    ("2024-05-16 13:05:09", "2024-05-16 13:05:09"),
+    ("2024-05-16T13:05:07.250+09:00", "2024-05-16 13:05:07.25"),
+    ("2024-05-16T04:05:07+0000", "2024-05-16 13:05:07"),
+    ("2024-05-16T04:05:07Z", "2024-05-16 13:05:07"),
+    ("2024-05-16T00:05:00-04:00", "2024-05-16 13:05"),
+    ("2024.05.16", "2024-05-16"),
+    ("2024. 5. 16.", "2024-05-16"),
+    ("2024. 5. 16. 13:05", "2024-05-16 13:05"),
+    ("2024.05.16 13:05", "2024-05-16 13:05"),
+    ("2024/05/16", "2024-05-16"),
+    ("2024년 5월 16일", "2024-05-16"),
+    ("2024년 5월 16일 오후 1:05", "2024-05-16 13:05"),
+    ("2024년 5월 16일 오전 12:30", "2024-05-16 00:30"),
+    ("2024년 5월 16일 오후 12:10", "2024-05-16 12:10"),
+    ("2024년 5월 16일 13시 5분", "2024-05-16 13:05"),
+    ("2024-05-16 1:05 PM", "2024-05-16 13:05"),
+    ("24.5.16", "2024-05-16"),
+    ("24.05.16 09:00", "2024-05-16 09:00"),
+    ("  2024-05-16  ", "2024-05-16"),
+    ("어제", None),
+    ("3일 전", None),
+    ("5월 16일", None),
+    ("2024-13-01", None),
+    ("2024-02-30", None),
+    ("2024-05-16 25:00", None),
+    ("2024-05-16 13:61", None),
+    ("2024년 5월 16일 오후 13:05", None),
+    ("#VALUE!", None),
+    ("", None),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), DATES, ids=[d[0] or "empty" for d in DATES])
+def test_date_shapes(text: str, expected: str | None) -> None:
+    parsed = parse_datetimes(pd.Series([text], dtype="str")).iloc[0]
+    if expected is None:
+        assert pd.isna(parsed)
+    else:
+        assert parsed == pd.Timestamp(expected, tz="Asia/Seoul")
+
+
+def test_dates_keep_index_and_missing_values() -> None:
+    values = pd.Series(["2024.05.16", None, "2024.05.16"], index=[10, 20, 30], dtype="str")
+    parsed = parse_datetimes(values)
+    assert parsed.index.tolist() == [10, 20, 30]
+    assert parsed.isna().tolist() == [False, True, False]
+    assert str(parsed.dtype) == "datetime64[ns, Asia/Seoul]"
+
+
+def test_campaigns_and_releases(tmp_path: Path) -> None:
+    campaigns = tmp_path / "campaigns.csv"
+    campaigns.write_text(
+        "campaign_id,name,start,end,hashtags\n"
+        "a,A,2024-05-16,2024-05-24,#태그;참여\n"
+        "b,B,2024-06-10,2024-06-01,\n"
+        "a,A again,2024-05-16,2024-05-24,\n"
+        "c,C,2024-07-01 09:00,2024-07-02 18:00,\n",
+        encoding="utf-8",
+    )
+    result = io.load_campaigns(campaigns)
+    accounted(result)
+    assert result.data["campaign_id"].tolist() == ["a", "c"]
+    assert result.reasons().to_dict() == {"end before start": 1, "duplicate campaign_id": 1}
+    assert result.data.loc[0, "end"] == pd.Timestamp("2024-05-24 23:59:59", tz="Asia/Seoul")
+    assert result.data.loc[1, "end"] == pd.Timestamp("2024-07-02 18:00", tz="Asia/Seoul")
+    releases = tmp_path / "releases.csv"
+    releases.write_text(
+        "release_id,campaign_id,title,body,published_at\n"
+        "r1,a,제목,본문,2024-05-16 09:00\nr2,a,제목,,2024-05-16\n",
+        encoding="utf-8",
+    )
+    loaded = io.load_releases(releases)
+    accounted(loaded)
+    assert loaded.reasons().to_dict() == {"blank body": 1}
+
+
+# ---------------------------------------------------------------- the shipped sample
+
+SAMPLE_IDS = ["incheon-danggeun-apec-2024", "incheon-bus-parking-2024", "incheon-sea-light-festival-2024"]
+
+
+@pytest.fixture(scope="module")
+def sample() -> dict[str, io.Campaign]:
+    return {cid: io.load_campaign(cid) for cid in SAMPLE_IDS}
+
+
+def test_sample_campaigns_load_with_full_accounting(sample: dict[str, io.Campaign]) -> None:
+    assert io.list_campaigns() == SAMPLE_IDS
+    for campaign_id, campaign in sample.items():
+        comments = campaign.comments
+        accounted(comments)
+        assert comments.rows_quarantined > 0  # the sample carries real-export messes on purpose
+        assert (comments.data["campaign_id"] == campaign_id).all()
+        window = comments.data["created_at"].between(
+            campaign.info["start"] - pd.Timedelta(days=1), campaign.info["end"]
+        )
+        assert window.all()
+        assert len(campaign.releases) >= 2 and (campaign.releases["campaign_id"] == campaign_id).all()
+        assert campaign.files["comments"].is_file()
+    assert sum(len(c.comments.data) for c in sample.values()) >= 2000
+    assert sample["incheon-danggeun-apec-2024"].info["hashtags"][0] == "#인천당근이지"
+
+
+def test_sample_has_one_cp949_file() -> None:
+    raw = (config.sample_dir() / "comments" / "incheon-bus-parking-2024.csv").read_bytes()
+    with pytest.raises(UnicodeDecodeError):
+        raw.decode("utf-8")
+    assert "버스" in raw.decode("cp949")
+
+
+def test_sample_labels_point_at_kept_comments(sample: dict[str, io.Campaign]) -> None:
+    labels = io.read_table(config.sample_dir() / "labels.csv")
+    assert len(labels) >= 300 and labels["comment_id"].is_unique
+    kept = pd.concat([c.comments.data for c in sample.values()])
+    merged = labels.merge(kept, on="comment_id", suffixes=("", "_data"), validate="one_to_one")
+    assert len(merged) == len(labels)
+    assert (merged["text"] == merged["text_data"]).all()
+    assert set(labels["sentiment"]) == {"negative", "neutral", "positive"}
+    assert set(labels["comment_type"]) <= {"entry", "opinion", "question", "complaint", "spam"}
+
+
+def test_unknown_campaign_and_missing_folder() -> None:
+    with pytest.raises(ParameterError, match=r"unknown campaign 'nope'.*incheon-danggeun-apec-2024"):
+        io.load_campaign("nope")
+    with pytest.raises(ParameterError, match="missing file"):
+        io.load_campaign(SAMPLE_IDS[0], "/nonexistent")
+
+
+# ---------------------------------------------------------------- CLI
+
+
+def test_cli_validate(tmp_path: Path) -> None:
+    path = tmp_path / "comments.csv"
+    path.write_text(csv_text(GOOD[0], "2,c,blog,,2024-05-16,0", "3,c,x"), encoding="utf-8")
+    quarantine = tmp_path / "q.csv"
+    result = CliRunner().invoke(main, ["validate", str(path), "--quarantine", str(quarantine)])
+    assert result.exit_code == 0, result.output
+    assert (
+        result.output.strip()
+        == "comments.csv: 3 rows read, 1 kept, 2 quarantined (blank text: 1, ragged row: 1)"
+    )
+    assert pd.read_csv(quarantine)["reason"].tolist() == ["blank text", "ragged row"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--kind", "campaigns"], "missing required campaigns column(s) ['name', 'start', 'end']"),
+        (["--columns", "text=내용"], "mapped column(s) ['내용'] not in the file"),
+    ],
+)
+def test_cli_validate_contract_errors_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
+    path = tmp_path / "comments.csv"
+    path.write_text(csv_text(GOOD[0]), encoding="utf-8")
+    result = CliRunner().invoke(main, ["validate", str(path), *args])
+    assert result.exit_code == 2
+    assert message in result.output
