@@ -13,7 +13,7 @@ from civicnlp.exceptions import CivicNLPError
 class _Group(click.Group):
     """Turns civicnlp's own errors into one readable line and exit code 2, never a traceback."""
 
-    def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
+    def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
         except CivicNLPError as exc:
@@ -29,10 +29,210 @@ def main() -> None:
 
 # --- commands: each block below is owned by one module; keep them in the data's order ---
 # [ingest]
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option(
+    "--kind", type=click.Choice(["comments", "campaigns", "releases"]), default="comments", show_default=True
+)
+@click.option("--columns", default=None, help="Rename columns from the file: text=내용,created_at=작성일시")
+@click.option("--quarantine", "quarantine_path", type=click.Path(dir_okay=False), help="CSV for bad rows.")
+def validate(path: str, kind: str, columns: str | None, quarantine_path: str | None) -> None:
+    """Check a file against the data contract; print the row accounting (exit 0 with quarantined rows)."""
+    from civicnlp import io
+
+    loaders = {"comments": io.load_comments, "campaigns": io.load_campaigns, "releases": io.load_releases}
+    result = loaders[kind](path, columns=columns)
+    if quarantine_path:
+        result.quarantine.to_csv(quarantine_path, index=False)
+    click.echo(result.summary())
+
+
+@main.command()
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None, help="Default: data/sample")
+def sample(out_dir: str | None) -> None:
+    """Regenerate the sample campaigns (deterministic: the shipped files come out byte-identical)."""
+    from civicnlp import config, io, synthetic
+
+    target = out_dir or str(config.sample_dir())
+    for path in synthetic.write_sample(target):
+        click.echo(f"wrote {path}")
+    for campaign_id in synthetic.sample_campaign_ids():
+        click.echo(io.load_campaign(campaign_id, target).comments.summary())
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--campaign", "campaign_id", required=True, help="The campaign these comments answer.")
+@click.option("--channel", type=click.Choice(["facebook", "instagram", "danggeun", "blog"]), default=None)
+@click.option("--captured-at", default=None, help="When pasted pages were copied (Seoul time), for '3분 전'.")
+@click.option("--columns", default=None, help="Rename columns of plain tables: text=내용,created_at=작성일시")
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False), help="A .parquet file.")
+@click.option("--quarantine", "quarantine_path", type=click.Path(dir_okay=False), help="CSV for bad rows.")
+def ingest(
+    paths: tuple[str, ...],
+    campaign_id: str,
+    channel: str | None,
+    captured_at: str | None,
+    columns: str | None,
+    out_path: str,
+    quarantine_path: str | None,
+) -> None:
+    """Read channel exports (files or folders) into one comments Parquet; print a line per channel."""
+    from civicnlp import channels
+
+    result = channels.read_channel(
+        list(paths), channel, campaign_id=campaign_id, captured_at=captured_at, columns=columns
+    )
+    channels.write_comments(result, out_path, quarantine=quarantine_path)
+    for line in channels.summary_lines(result):
+        click.echo(line)
+    click.echo(f"wrote {out_path}: {result.summary()}")
+
+
 # [tokenize]
+@main.command("tokenize")
+@click.argument("text", required=False)
+@click.option(
+    "--backend", default="mecab", show_default=True, help="mecab, okt, komoran, kkma, hannanum or kiwi."
+)
+@click.option("--pos", "pos", default="content", show_default=True, help="nouns, content or all.")
+@click.option("--lemma", is_flag=True, help="Dictionary forms of verbs and adjectives.")
+def tokenize_command(text: str | None, backend: str, pos: str, lemma: bool) -> None:
+    """Print the tokens of TEXT, or of each line of stdin, space-joined, one line each."""
+    from civicnlp.tokenize import Tokenizer
+
+    tok = Tokenizer(backend=backend, pos=pos, lemma=lemma)
+    lines = [text] if text is not None else sys.stdin.read().splitlines()
+    for tokens in tok.tokenize(lines):
+        click.echo(" ".join(tokens))
+
+
 # [train/evaluate]
+_MODEL_NAMES = ("sentiment", "policy_area", "news_section", "toxicity")
+
+
+@main.command()
+@click.argument("name", type=click.Choice(_MODEL_NAMES))
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Output folder (default: shipped)")
+@click.option("--data-home", type=click.Path(file_okay=False), help="Corpora folder ($CIVICNLP_DATA_HOME)")
+@click.option("--extra-labels", type=click.Path(exists=True, dir_okay=False), help="Labelled rows to add")
+def train(name: str, out_dir: str | None, data_home: str | None, extra_labels: str | None) -> None:
+    """Fit model NAME on its corpus, score it on the held-out split, write NAME.skops + model card."""
+    from civicnlp import classify
+
+    card = classify.train(name, data_home=data_home, out_dir=out_dir, extra_labels=extra_labels)
+    val = card["validation"]
+    click.echo(
+        f"{name}: accuracy {val['accuracy']:.4f}, macro-F1 {val['macro_f1']:.4f}, ECE {val['ece']:.4f} "
+        f"on {card['rows']['validation']:,} held-out rows; trained in {card['train_seconds']:.0f} s"
+    )
+
+
+@main.command()
+@click.argument("name", type=click.Choice(_MODEL_NAMES))
+@click.option("--data", "data_path", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--text-col", default="text", show_default=True)
+@click.option("--label-col", default="label", show_default=True)
+@click.option("--model-dir", type=click.Path(file_okay=False), help="Folder of NAME.skops (default: shipped)")
+def evaluate(name: str, data_path: str, text_col: str, label_col: str, model_dir: str | None) -> None:
+    """Print model NAME's metrics (JSON) on a labelled file (CSV/TSV/JSONL/XLSX/Parquet)."""
+    import json
+
+    from civicnlp import classify
+    from civicnlp.exceptions import ParameterError
+    from civicnlp.io import read_table
+
+    df = read_table(data_path)
+    missing = [c for c in (text_col, label_col) if c not in df.columns]
+    if missing:
+        columns = ", ".join(df.columns)
+        raise ParameterError(f"{data_path} has no column {', '.join(missing)}; columns: {columns}")
+    model = classify.load_model(name, model_dir=model_dir)
+    metrics = classify.evaluate(model, df[text_col].tolist(), df[label_col].tolist())
+    click.echo(json.dumps(metrics, ensure_ascii=False, indent=2))
+
+
 # [annotate/report]
+@main.command()
+@click.argument("input_path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False), help="A .csv/.parquet")
+@click.option("--quarantine", "quarantine_path", type=click.Path(dir_okay=False), help="Quarantined rows.")
+@click.option("--columns", default=None, help="Rename columns from the file: text=내용,created_at=작성일시")
+@click.option("--campaign-id", default=None, help="Fill a missing or blank campaign_id column.")
+@click.option("--campaigns", "campaigns_path", type=click.Path(dir_okay=False), help="Entry hashtags.")
+def annotate(
+    input_path: str,
+    out_path: str,
+    quarantine_path: str | None,
+    columns: str | None,
+    campaign_id: str | None,
+    campaigns_path: str | None,
+) -> None:
+    """Score and flag comments (PII masked, raw text never written); print read / annotated / quarantined."""
+    from civicnlp.annotate import annotate_file
+
+    result = annotate_file(
+        input_path,
+        out=out_path,
+        quarantine=quarantine_path,
+        columns=columns,
+        campaign_id=campaign_id,
+        campaigns=campaigns_path,
+    )
+    click.echo(result.summary())
+
+
+@main.command()
+@click.option("--campaign", "campaign_id", help="The campaign id (campaigns.csv) to report on.")
+@click.option("--all", "all_campaigns", is_flag=True, help="Report on every campaign in the data folder.")
+@click.option("--batch", "batch_file", type=click.Path(dir_okay=False), help="YAML file of campaigns to run.")
+@click.option("--data", "data_dir", type=click.Path(file_okay=False), help="Data folder [data/sample].")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Reports folder [reports/].")
+@click.option("--notebook", type=click.Path(dir_okay=False), help="Notebook to run.")
+@click.option("-p", "--parameter", "params", type=(str, str), multiple=True, help="Set a notebook parameter.")
+def report(
+    campaign_id: str | None,
+    all_campaigns: bool,
+    batch_file: str | None,
+    data_dir: str | None,
+    out_dir: str | None,
+    notebook: str | None,
+    params: tuple[tuple[str, str], ...],
+) -> None:
+    """Execute the campaign report notebook; print the HTML's path (batches: one log line per run)."""
+    from civicnlp import report as rep
+
+    if sum([campaign_id is not None, all_campaigns, batch_file is not None]) != 1:
+        raise click.UsageError("give exactly one of --campaign ID, --all or --batch FILE")
+    parameters = {name: rep.parse_parameter(value) for name, value in params}
+    if campaign_id is not None:
+        html = rep.run_report(
+            campaign_id, data_dir=data_dir, out_dir=out_dir, parameters=parameters, notebook=notebook
+        )
+        click.echo(str(html))
+        return
+    if batch_file is not None:
+        runs = rep.read_batch_file(batch_file, notebook=notebook)
+    else:
+        from civicnlp.io import list_campaigns
+
+        runs = [
+            rep.BatchRun(c, data_dir=data_dir, out_dir=out_dir, parameters=parameters, notebook=notebook)
+            for c in list_campaigns(data_dir)
+        ]
+    failed = [r for r in rep.run_batch(runs, echo=click.echo) if r.status != "ok"]
+    click.echo(f"{len(runs) - len(failed)} of {len(runs)} reports done", err=True)
+    if failed:
+        sys.exit(1)
+
+
 # [doctor]
+@main.command()
+def doctor() -> None:
+    """Check Java, taggers, kernel, fonts, models and data home; exit 1 if the default path is broken."""
+    from civicnlp.doctor import doctor as run_doctor
+
+    sys.exit(run_doctor(click.echo))
 
 
 if __name__ == "__main__":

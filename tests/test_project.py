@@ -1,11 +1,11 @@
-"""The project's own files: environment.yml mirrors pyproject.toml; the make targets the README promises exist."""
+"""The project's own files: environment.yml mirrors pyproject.toml; the promised make targets exist."""
 
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
 
+import tomllib
 import yaml
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name

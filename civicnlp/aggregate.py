@@ -1,0 +1,537 @@
+"""Campaign metrics over the annotated comments frame (:func:`civicnlp.annotate.annotate_comments`).
+
+Every table is counts first (a groupby-sum over flag columns), ratios after, so the same functions can
+later run on Dask DataFrames. Group keys are any of ``campaign_id``, ``channel`` and ``day`` (the Seoul
+calendar day of ``created_at``); ``by=()`` gives one overall row.
+
+Interval estimates are 95% Wilson score intervals (:func:`wilson_interval`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from civicnlp.exceptions import DataContractError
+from civicnlp.keywords import TokenLists, as_token_lists, noun_frequencies
+
+SENTIMENTS = ("negative", "neutral", "positive")
+FLAGS = ("is_entry", "is_question", "is_complaint", "is_duplicate", "is_near_duplicate", "is_spam")
+Z95 = 1.959963984540054
+SEOUL = "Asia/Seoul"
+#: How the summary sentences name the channels; others appear as they are.
+CHANNEL_NAMES = {"danggeun": "당근", "facebook": "페이스북", "instagram": "인스타그램", "blog": "블로그"}
+
+
+def wilson_interval(
+    successes: int | float | np.ndarray | pd.Series, n: int | float | np.ndarray | pd.Series, z: float = Z95
+) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval for a binomial share ``successes / n`` (NaN where ``n`` is 0).
+
+    Unlike the normal approximation it stays inside [0, 1] and behaves for small n and shares near 0 or 1.
+    """
+    k = np.asarray(successes, dtype=float)
+    m = np.asarray(n, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = k / m
+        denom = 1 + z**2 / m
+        centre = (p + z**2 / (2 * m)) / denom
+        half = z * np.sqrt(p * (1 - p) / m + z**2 / (4 * m**2)) / denom
+    low = np.where(m > 0, np.clip(centre - half, 0, 1), np.nan)
+    high = np.where(m > 0, np.clip(centre + half, 0, 1), np.nan)
+    return low, high
+
+
+def _require(df: pd.DataFrame, columns: Iterable[str]) -> None:
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise DataContractError(
+            f"the annotated frame lacks column(s) {missing}; run civicnlp.annotate.annotate_comments first "
+            f"(columns found: {list(df.columns)})"
+        )
+
+
+def with_day(annotated: pd.DataFrame) -> pd.DataFrame:
+    """The frame plus a ``day`` column: midnight (Seoul) of each comment's ``created_at``."""
+    _require(annotated, ["created_at"])
+    ts = pd.to_datetime(annotated["created_at"])
+    if ts.dt.tz is not None:
+        ts = ts.dt.tz_convert(SEOUL)
+    return annotated.assign(day=ts.dt.normalize())
+
+
+def _prepare(annotated: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
+    if "day" in by and "day" not in annotated.columns:
+        annotated = with_day(annotated)
+    _require(annotated, by)
+    return annotated
+
+
+def _sum_by(df: pd.DataFrame, by: Sequence[str], columns: Sequence[str]) -> pd.DataFrame:
+    """Column sums per group (one row when ``by`` is empty), as int64 counts."""
+    values = df[list(columns)].astype("int64")
+    if by:
+        out = values.groupby([df[c] for c in by], observed=True, sort=True).sum().reset_index()
+    else:
+        out = values.sum().to_frame().T.reset_index(drop=True)
+    return out.astype({c: "int64" for c in columns})
+
+
+def volume(annotated: pd.DataFrame, by: Sequence[str] = ("campaign_id", "channel", "day")) -> pd.DataFrame:
+    """Comment counts per group (``comments``), the raw material of the timeline."""
+    df = _prepare(annotated, by)
+    return _sum_by(df.assign(comments=1), by, ["comments"])
+
+
+def participation(annotated: pd.DataFrame, by: Sequence[str] = ("campaign_id",)) -> pd.DataFrame:
+    """Per group: comments, unique and repeat participants (``author_id`` with 2+ comments), entries vs
+    opinions, questions, complaints, duplicates, near duplicates and spam."""
+    df = _prepare(annotated, by)
+    _require(df, ["author_id", *FLAGS])
+    flags = df[list(FLAGS)].fillna(False).astype(bool)
+    counts = _sum_by(
+        pd.concat([df[list(by)], flags], axis=1).assign(comments=1, opinions=~flags["is_entry"]),
+        by,
+        ["comments", "is_entry", "opinions", *FLAGS[1:]],
+    ).rename(
+        columns={
+            "is_entry": "entries",
+            "is_question": "questions",
+            "is_complaint": "complaints",
+            "is_duplicate": "duplicates",
+            "is_near_duplicate": "near_duplicates",
+            "is_spam": "spam",
+        }
+    )
+    authors = df.loc[df["author_id"].notna(), [*by, "author_id"]]
+    per_author = (
+        authors.groupby([*by, "author_id"], observed=True, sort=True).size().rename("n").reset_index()
+    )
+    per_author = per_author.assign(participants=1, repeat_participants=(per_author["n"] > 1).astype("int64"))
+    people = _sum_by(per_author, by, ["participants", "repeat_participants"])
+    out = counts.merge(people, on=list(by), how="left") if by else pd.concat([counts, people], axis=1)
+    out[["participants", "repeat_participants"]] = (
+        out[["participants", "repeat_participants"]].fillna(0).astype("int64")
+    )
+    out["entry_share"] = out["entries"] / out["comments"]
+    return out
+
+
+def _sentiment_classes(df: pd.DataFrame) -> list[str]:
+    return [c for c in SENTIMENTS if f"p_{c}" in df.columns]
+
+
+def sentiment_shares(
+    annotated: pd.DataFrame,
+    by: Sequence[str] = ("channel",),
+    *,
+    opinions_only: bool = False,
+    drop_spam: bool = True,
+) -> pd.DataFrame:
+    """Per group: ``n``, and per sentiment class ``n_<c>``, ``share_<c>``, ``share_<c>_low``/``_high``
+    (95% Wilson), and ``net_sentiment`` = share positive − share negative.
+
+    ``opinions_only`` leaves out entry comments (their stock 참여합니다 lines would swamp the opinions);
+    spam is left out unless ``drop_spam=False``.
+    """
+    df = _prepare(annotated, by)
+    _require(df, ["sentiment"])
+    if drop_spam and "is_spam" in df.columns:
+        df = df[~df["is_spam"].fillna(False).astype(bool)]
+    if opinions_only:
+        _require(df, ["is_entry"])
+        df = df[~df["is_entry"].fillna(False).astype(bool)]
+    classes = _sentiment_classes(df) or list(SENTIMENTS)
+    indicators = pd.DataFrame({f"n_{c}": df["sentiment"].eq(c) for c in classes}, index=df.index)
+    out = _sum_by(pd.concat([df[list(by)], indicators.assign(n=1)], axis=1), by, ["n", *indicators.columns])
+    for c in classes:
+        out[f"share_{c}"] = out[f"n_{c}"] / out["n"].where(out["n"] > 0)
+        out[f"share_{c}_low"], out[f"share_{c}_high"] = wilson_interval(out[f"n_{c}"], out["n"])
+    out["net_sentiment"] = out.get("share_positive", 0.0) - out.get("share_negative", 0.0)
+    return out
+
+
+def topic_shares(
+    annotated: pd.DataFrame, by: Sequence[str] = (), *, column: str = "policy_area"
+) -> pd.DataFrame:
+    """Topic counts and shares per group (``by`` + ``column``, ``n``, ``share``), biggest first."""
+    df = _prepare(annotated, by)
+    _require(df, [column])
+    counts = _sum_by(df.assign(n=1), [*by, column], ["n"])
+    totals = counts.groupby(list(by), sort=False)["n"].transform("sum") if by else counts["n"].sum()
+    counts["share"] = counts["n"] / totals
+    return counts.sort_values(
+        [*by, "n", column], ascending=[True] * len(by) + [False, True], ignore_index=True
+    )
+
+
+def toxic_share(annotated: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
+    """Per group: ``n``, ``toxic`` (toxicity other than "none"), ``share`` with Wilson ``low``/``high``."""
+    df = _prepare(annotated, by)
+    _require(df, ["toxicity"])
+    toxic = df["toxicity"].notna() & df["toxicity"].ne("none")
+    out = _sum_by(df[list(by)].assign(n=1, toxic=toxic), by, ["n", "toxic"])
+    out["share"] = out["toxic"] / out["n"].where(out["n"] > 0)
+    out["low"], out["high"] = wilson_interval(out["toxic"], out["n"])
+    return out
+
+
+def top_keywords(
+    annotated: pd.DataFrame, top: int = 20, *, column: str = "nouns", stopwords: Iterable[str] = ()
+) -> pd.DataFrame:
+    """The most mentioned nouns: ``token``, ``comments`` (how many mention it), ``share`` of comments."""
+    _require(annotated, [column])
+    freq = noun_frequencies(annotated[column], top=top, stopwords=stopwords, per_document=True)
+    return pd.DataFrame(
+        {
+            "token": freq.index.astype(object),
+            "comments": freq.to_numpy(),
+            "share": freq.to_numpy() / max(len(annotated), 1),
+        }
+    )
+
+
+def distinguishing_words(
+    tokens_a: TokenLists,
+    tokens_b: TokenLists,
+    prior: Mapping[str, float] | None = None,
+    top: int = 20,
+    *,
+    min_count: int = 2,
+    prior_strength: float = 0.1,
+) -> pd.DataFrame:
+    """Words that distinguish group a from group b: log-odds ratio with an informative Dirichlet prior
+    (Monroe, Colaresi & Quinn 2008, "Fightin' Words", eq. 16-22).
+
+    ``prior`` maps word -> pseudo-count α_w; by default the pooled counts of both groups times
+    ``prior_strength`` (an informative prior whose mean is the pooled word distribution and whose weight is
+    10% of the data: rare words are not over-read, frequent ones are barely moved). Returns up to ``top``
+    rows per side: ``token``, ``count_a``, ``count_b``, ``delta`` (log-odds difference), ``z`` (delta over
+    its standard deviation; |z| > 1.96 is the customary bar) and ``group`` ("a" for z > 0, "b" for z < 0),
+    strongest first.
+    Words seen fewer than ``min_count`` times in both groups together are left out.
+    """
+    count_a = _counts(tokens_a)
+    count_b = _counts(tokens_b)
+    vocab = sorted(w for w in set(count_a) | set(count_b) if count_a[w] + count_b[w] >= min_count)
+    columns = ["token", "count_a", "count_b", "delta", "z", "group"]
+    if not vocab:
+        return pd.DataFrame(
+            {c: pd.Series(dtype=object if c in ("token", "group") else float) for c in columns}
+        )
+    ya = np.array([count_a[w] for w in vocab], dtype=float)
+    yb = np.array([count_b[w] for w in vocab], dtype=float)
+    alpha = (
+        np.array([prior.get(w, 0.0) for w in vocab], dtype=float)
+        if prior is not None
+        else prior_strength * (ya + yb)
+    )
+    # a word absent from the prior still needs a positive pseudo-count
+    alpha = np.where(alpha > 0, alpha, 0.01)
+    a0, na, nb = alpha.sum(), sum(count_a.values()), sum(count_b.values())
+    delta = np.log((ya + alpha) / (na + a0 - ya - alpha)) - np.log((yb + alpha) / (nb + a0 - yb - alpha))
+    z = delta / np.sqrt(1 / (ya + alpha) + 1 / (yb + alpha))
+    table = pd.DataFrame(
+        {"token": vocab, "count_a": ya.astype("int64"), "count_b": yb.astype("int64"), "delta": delta, "z": z}
+    )
+    side_a = table[table["z"] > 0].sort_values(["z", "token"], ascending=[False, True]).head(top)
+    side_b = table[table["z"] < 0].sort_values(["z", "token"], ascending=[True, True]).head(top)
+    return pd.concat([side_a.assign(group="a"), side_b.assign(group="b")], ignore_index=True)
+
+
+def _counts(token_lists: TokenLists) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for tokens in as_token_lists(token_lists):
+        counts.update(tokens)
+    return counts
+
+
+def message_uptake(
+    release_tokens: TokenLists, comment_tokens: TokenLists, k: int = 20, *, min_len: int = 2
+) -> pd.DataFrame:
+    """Did the release's message land? For the release's top-``k`` nouns: ``keyword``, ``release_count``,
+    ``comments`` mentioning it, ``comment_share``, ``taken_up`` (mentioned by at least one comment).
+
+    The uptake share is ``table["taken_up"].mean()``.
+    """
+    release = noun_frequencies(release_tokens, top=k, min_len=min_len)
+    comment_lists = as_token_lists(comment_tokens)
+    mentions = noun_frequencies(comment_lists, min_len=min_len, per_document=True)
+    comments = mentions.reindex(release.index).fillna(0).astype("int64").to_numpy()
+    return pd.DataFrame(
+        {
+            "keyword": release.index.astype(object),
+            "release_count": release.to_numpy(),
+            "comments": comments,
+            "comment_share": comments / max(len(comment_lists), 1),
+            "taken_up": comments > 0,
+        }
+    )
+
+
+def _clean(df: pd.DataFrame) -> pd.Series:
+    """Rows worth showing as examples: not a duplicate, near duplicate or spam."""
+    keep = pd.Series(True, index=df.index)
+    for flag in ("is_duplicate", "is_near_duplicate", "is_spam"):
+        if flag in df.columns:
+            keep &= ~df[flag].fillna(False).astype(bool)
+    return keep
+
+
+def _distinct_texts(df: pd.DataFrame) -> pd.DataFrame:
+    """The first row of each text (compared on its letters and digits only, so 별로네요ㅠㅠ = 별로네요~):
+    short lines are not duplicates (different people write them), but a list of examples should show
+    each only once."""
+    key = df["text_masked"].fillna("").str.replace(r"[\W_ㄱ-ㅎㅏ-ㅣ]+", "", regex=True).str.casefold()
+    return df[~key.duplicated()]
+
+
+_SHOW = ["comment_id", "campaign_id", "channel", "created_at", "text_masked", "sentiment", "likes"]
+
+
+def representative_comments(annotated: pd.DataFrame, n: int = 5) -> pd.DataFrame:
+    """The ``n`` most confidently positive and negative opinion comments (no entries, questions,
+    duplicates or spam; each text once): ``kind`` ("positive"/"negative"), ``confidence`` (the class
+    probability) and the comment's columns."""
+    _require(annotated, ["text_masked", "sentiment", "p_positive", "p_negative"])
+    df = annotated[_clean(annotated)]
+    for flag in ("is_entry", "is_question"):  # entries say nothing; questions are for actionable_comments
+        if flag in df.columns:
+            df = df[~df[flag].fillna(False).astype(bool)]
+    parts = []
+    for kind in ("positive", "negative"):
+        ranked = df[df["sentiment"].eq(kind)].sort_values(f"p_{kind}", ascending=False, kind="stable")
+        chosen = _distinct_texts(ranked).head(n)
+        parts.append(chosen.assign(kind=kind, confidence=chosen[f"p_{kind}"]))
+    show = ["kind", "confidence", *[c for c in _SHOW if c in annotated.columns]]
+    return pd.concat(parts, ignore_index=True)[show]
+
+
+def actionable_comments(annotated: pd.DataFrame, n: int | None = 20) -> pd.DataFrame:
+    """Questions and complaints that need a reply (no duplicates or spam, each text once), most-liked
+    first, then oldest. ``reason`` says "complaint", "question" or "complaint+question"."""
+    _require(annotated, ["text_masked", "is_question", "is_complaint"])
+    question = annotated["is_question"].fillna(False).astype(bool)
+    complaint = annotated["is_complaint"].fillna(False).astype(bool)
+    df = annotated[(question | complaint) & _clean(annotated)]
+    reason = np.where(complaint[df.index] & question[df.index], "complaint+question", "")
+    reason = np.where(reason == "", np.where(complaint[df.index], "complaint", "question"), reason)
+    likes = pd.to_numeric(df["likes"], errors="coerce").fillna(0) if "likes" in df.columns else 0
+    df = df.assign(reason=reason, _likes=likes)
+    order = ["_likes", "created_at"] if "created_at" in df.columns else ["_likes"]
+    df = _distinct_texts(df.sort_values(order, ascending=[False, True][: len(order)], kind="stable"))
+    if n is not None:
+        df = df.head(n)
+    return df[["reason", *[c for c in _SHOW if c in df.columns]]].reset_index(drop=True)
+
+
+def _share_dict(counts: pd.DataFrame) -> dict[str, Any]:
+    row = counts.iloc[0]
+    out: dict[str, Any] = {"n": int(row["n"])}
+    for c in _sentiment_classes_from(counts):
+        out[c] = {
+            "count": int(row[f"n_{c}"]),
+            "share": _num(row[f"share_{c}"]),
+            "low": _num(row[f"share_{c}_low"]),
+            "high": _num(row[f"share_{c}_high"]),
+        }
+    out["net"] = _num(row["net_sentiment"])
+    return out
+
+
+def _sentiment_classes_from(table: pd.DataFrame) -> list[str]:
+    return [c for c in SENTIMENTS if f"n_{c}" in table.columns]
+
+
+def _num(value: object) -> float | None:
+    """A JSON-safe float: NaN and None become None."""
+    if value is None:
+        return None
+    f = float(value)  # type: ignore[arg-type]
+    return None if math.isnan(f) else round(f, 4)
+
+
+def summarize(
+    annotated: pd.DataFrame,
+    campaign: Mapping[str, Any] | None = None,
+    releases: pd.DataFrame | None = None,
+    *,
+    tokenizer: Any = None,
+    top: int = 10,
+) -> dict[str, Any]:
+    """Headline metrics as plain JSON-serialisable types (for ``summary.json``).
+
+    ``releases`` (columns ``title``/``body``) adds message uptake: the share of the release's top-20 nouns
+    that comments mention; the nouns come from ``tokenizer`` (default: ``Tokenizer(pos="nouns")``). The
+    biggest concern is the noun that most distinguishes negative opinions from the other opinions (z > 1.96).
+    Topics and top keywords are those of the opinions (no entries, no spam): in a comment-to-enter event the
+    entry lines would otherwise fill them with 참여 and 응모.
+    """
+    _require(annotated, ["comment_id", "channel", "created_at", "sentiment", "author_id", *FLAGS])
+    campaign = dict(campaign or {})
+    part = participation(annotated, by=())
+    row = {k: v for k, v in part.iloc[0].items()}
+    opinions = annotated[~annotated["is_entry"].astype(bool) & ~annotated["is_spam"].astype(bool)]
+    created = pd.to_datetime(annotated["created_at"])
+    summary: dict[str, Any] = {
+        "campaign_id": _plain(campaign.get("campaign_id", _single(annotated.get("campaign_id")))),
+        "campaign_name": _plain(campaign.get("name")),
+        "period": {"start": _plain(campaign.get("start")), "end": _plain(campaign.get("end"))},
+        "channels": sorted(str(c) for c in annotated["channel"].dropna().unique()),
+        "first_comment": _plain(created.min()),
+        "last_comment": _plain(created.max()),
+    }
+    for key in ("comments", "participants", "repeat_participants", "entries", "opinions", "questions"):
+        summary[key] = int(row[key])
+    for key in ("complaints", "duplicates", "near_duplicates", "spam"):
+        summary[key] = int(row[key])
+    summary["entry_share"] = _num(row["entry_share"])
+    summary["actionable"] = len(actionable_comments(annotated, n=None))
+    summary["sentiment"] = _share_dict(sentiment_shares(annotated, by=()))
+    summary["opinion_sentiment"] = _share_dict(sentiment_shares(annotated, by=(), opinions_only=True))
+    by_channel = participation(annotated, by=("channel",)).merge(
+        sentiment_shares(annotated, by=("channel",), opinions_only=True)[["channel", "net_sentiment"]],
+        on="channel",
+        how="left",
+    )
+    summary["by_channel"] = [
+        {
+            "channel": str(r["channel"]),
+            "comments": int(r["comments"]),
+            "participants": int(r["participants"]),
+            "entry_share": _num(r["entry_share"]),
+            "opinion_net_sentiment": _num(r["net_sentiment"]),
+        }
+        for r in by_channel.sort_values("comments", ascending=False).to_dict("records")
+    ]
+    if "policy_area" in annotated.columns:
+        topics = topic_shares(opinions if len(opinions) else annotated).head(5)
+        summary["topics"] = [
+            {"policy_area": str(r["policy_area"]), "count": int(r["n"]), "share": _num(r["share"])}
+            for r in topics.to_dict("records")
+        ]
+    if "toxicity" in annotated.columns:
+        summary["toxic_share"] = _num(toxic_share(annotated).loc[0, "share"])
+    summary["top_keywords"] = []
+    summary["biggest_concern"] = None
+    if "nouns" in annotated.columns:
+        summary["top_keywords"] = [
+            {"token": str(r["token"]), "comments": int(r["comments"])}
+            for r in top_keywords(opinions, top).to_dict("records")
+        ]
+        negative = opinions["sentiment"].eq("negative")
+        words = distinguishing_words(opinions.loc[negative, "nouns"], opinions.loc[~negative, "nouns"], top=1)
+        words = words[(words["group"] == "a") & (words["z"] > Z95)]
+        if len(words):
+            w = words.iloc[0]
+            summary["biggest_concern"] = {
+                "token": str(w["token"]),
+                "count": int(w["count_a"]),
+                "z": _num(w["z"]),
+            }
+    summary["message_uptake"] = None
+    if releases is not None and len(releases) and "nouns" in annotated.columns:
+        uptake = message_uptake(_release_nouns(releases, tokenizer), annotated["nouns"])
+        if len(uptake):
+            summary["message_uptake"] = {
+                "share": _num(uptake["taken_up"].mean()),
+                "keywords": len(uptake),
+                "taken_up": [str(k) for k in uptake.loc[uptake["taken_up"], "keyword"]],
+                "missed": [str(k) for k in uptake.loc[~uptake["taken_up"], "keyword"]],
+            }
+    return summary
+
+
+def _release_nouns(releases: pd.DataFrame, tokenizer: Any) -> list[list[str]]:
+    from civicnlp.normalize import normalize_series
+    from civicnlp.tokenize import Tokenizer
+
+    tok = tokenizer if tokenizer is not None else Tokenizer(pos="nouns")
+    parts = [releases[c].fillna("").astype(str) for c in ("title", "body") if c in releases.columns]
+    if not parts:
+        return []
+    text = parts[0] if len(parts) == 1 else parts[0] + "\n" + parts[1]
+    return as_token_lists(tok.tokenize(normalize_series(text)))
+
+
+def _single(values: pd.Series | None) -> object:
+    if values is None:
+        return None
+    unique = values.dropna().unique()
+    return unique[0] if len(unique) == 1 else None
+
+
+def _plain(value: object) -> Any:
+    """JSON-safe form: timestamps as ISO strings, numpy scalars as Python ones, NaN/NaT as None."""
+    if value is None or (not isinstance(value, str) and pd.api.types.is_scalar(value) and pd.isna(value)):  # type: ignore[call-overload]
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value if isinstance(value, (str, int, float, bool)) else str(value)
+
+
+def _pct(share: float | None) -> str:
+    return "-" if share is None else f"{share * 100:.0f}%"
+
+
+def summary_sentences(summary: Mapping[str, Any]) -> list[str]:
+    """The summary in plain Korean sentences, generated from the numbers of :func:`summarize`."""
+    out: list[str] = []
+    n = summary.get("comments", 0)
+    if not n:
+        return ["분석할 댓글이 없습니다."]
+    out.append(
+        f"댓글 {n:,}건(참여자 {summary.get('participants', 0):,}명) 중 "
+        f"{_pct(summary.get('entry_share'))}가 응모 댓글이었습니다."
+    )
+    if summary.get("repeat_participants"):
+        out.append(f"두 번 이상 댓글을 단 참여자는 {summary['repeat_participants']:,}명입니다.")
+    channels = summary.get("by_channel") or []
+    if len(channels) > 1:
+        name = CHANNEL_NAMES.get(channels[0]["channel"], channels[0]["channel"])
+        out.append(f"채널별로는 {name} 댓글이 {channels[0]['comments']:,}건으로 가장 많았습니다.")
+    sentiment = summary.get("opinion_sentiment") or {}
+    if sentiment.get("n"):
+        pos = (sentiment.get("positive") or {}).get("share")
+        neg = (sentiment.get("negative") or {}).get("share")
+        net = sentiment.get("net")
+        net_text = "-" if net is None else f"{net * 100:+.0f}%p"
+        out.append(
+            f"응모를 제외한 의견 댓글 {sentiment['n']:,}건의 순감성은 {net_text}입니다"
+            f"(긍정 {_pct(pos)}, 부정 {_pct(neg)})."
+        )
+    topics = summary.get("topics") or []
+    if topics:
+        out.append(f"가장 많이 다뤄진 주제는 ‘{topics[0]['policy_area']}’({_pct(topics[0]['share'])})입니다.")
+    keywords = summary.get("top_keywords") or []
+    if keywords:
+        out.append(
+            "가장 많이 언급된 단어는 " + ", ".join(f"‘{k['token']}’" for k in keywords[:3]) + "입니다."
+        )
+    concern = summary.get("biggest_concern")
+    if concern:
+        out.append(f"부정 의견에서 두드러진 단어는 ‘{concern['token']}’({concern['count']:,}회)입니다.")
+    if summary.get("actionable"):
+        out.append(f"답변이 필요한 질문·불만 댓글이 {summary['actionable']:,}건 있습니다.")
+    uptake = summary.get("message_uptake")
+    if uptake:
+        out.append(
+            f"보도자료 핵심어 {uptake['keywords']}개 중 {_pct(uptake['share'])}가 댓글에서 언급되었습니다."
+        )
+    flagged = [
+        (summary.get("duplicates", 0), "중복"),
+        (summary.get("near_duplicates", 0), "유사 중복"),
+        (summary.get("spam", 0), "스팸"),
+    ]
+    if any(count for count, _ in flagged):
+        out.append(", ".join(f"{label} {count:,}건" for count, label in flagged) + "을 걸러냈습니다.")
+    if summary.get("toxic_share"):
+        out.append(f"공격적이거나 혐오 표현이 담긴 댓글은 {_pct(summary['toxic_share'])}입니다.")
+    return out

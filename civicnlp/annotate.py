@@ -1,0 +1,493 @@
+"""Score and flag comments: the one table every report section is computed from.
+
+:func:`annotate_comments` normalizes and PII-masks the text — the masked text is all that downstream steps
+see, and the raw ``text`` column is dropped —, tokenizes it, scores it with the shipped models and adds flags.
+The flag rules, applied to the normalized, masked text:
+
+``is_entry``
+    a comment-to-enter line (참여합니다, 응모해요, 당첨 기원, 이벤트 참여, 단골 맺었어요, ...) or one
+    that carries a campaign entry keyword/hashtag (``campaign["hashtags"]``, ``;``-separated or a list;
+    compared without ``#``, spaces and case).
+``is_question``
+    a ``?``, a question word (언제, 어디, 어떻게, 몇 명/시/일..., 누가, 무엇, 왜) or a question ending at
+    the end of a clause (…나요, …까요 but not …니까요, …인가요, …습니까, …는지요, …ㄹ까).
+``is_complaint``
+    needs a reply: sentiment "negative" AND (a cue of a problem or a request — 불편, 민원, 개선, 해결,
+    환불, 누락, 단속, 안 돼, 못 받, 오류, ... — OR a question). A negative remark with neither, however
+    strong (최악, 실망이에요), is an opinion to count, not a complaint to answer.
+``is_duplicate``
+    an exact repeat (same text after normalization, ignoring spaces and case) of an earlier comment in
+    the same campaign by the same author, or — for texts of at least ``COPY_MIN_CHARS`` characters — by
+    anyone (copy-paste). Short stock lines like 참여합니다 are naturally identical across people and are
+    not duplicates. The earliest comment (by ``created_at``) is the original and is not flagged.
+``is_near_duplicate``
+    not an exact duplicate, but character-3-gram cosine ≥ ``NEAR_DUPLICATE_COSINE`` with an earlier
+    comment of the same campaign (same author, or anyone for texts of ``COPY_MIN_CHARS``+ characters).
+    Candidates come from MinHash LSH (16 hashes in 4 bands) and each is checked against the earliest
+    comment of its bucket, so the cost is linear in the number of comments; a near copy that shares no
+    bucket with an earlier one is missed (rare above the threshold).
+``is_spam``
+    an ad cue with a link or contact (광고, 할인, 부업, 카톡, 오픈채팅... + URL/phone), a strong ad cue
+    alone (부업, 대출, 리딩방, 맞팔...), a phone number with a contact/sales cue (연락, 문자, 상담, 매입...)
+    outside an entry comment, or the same text posted ``SPAM_REPEATS``+ times by one author. A phone number
+    alone is not spam: citizens leave theirs for the prize on any comment (it is masked either way), and
+    flagging those would hide real questions and complaints from the comments to answer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+
+from civicnlp.exceptions import DataContractError, ModelError, ParameterError
+
+DEFAULT_MODELS: dict[str, str] = {
+    "sentiment": "sentiment",
+    "policy_area": "policy_area",
+    "toxicity": "toxicity",
+}
+COPY_MIN_CHARS = 20
+NEAR_DUPLICATE_COSINE = 0.9
+SPAM_REPEATS = 3
+
+_ENDING = r"(?=[\s.!~^ㅠㅜㅋㅎ]*(?:$|\n))"
+ENTRY_RE = re.compile(
+    r"(?:참여|응모|참가)\s*(?:합니다|해요|했|할게요|할께요|완료|하고\s*갑니다|하고\s*가요|(?:함|요)(?![가-힣]))"
+    r"|당첨\s*(?:기원|되게|되길|되기를|되고\s*싶|부탁|소망|원해|원합니다|가즈아|제발|꼭)"
+    r"|이벤트\s*참여|댓글\s*(?:인증|참여)|인증\s*(?:합니다|해요|완료)|단골\s*(?:맺|했|완료|추가)"
+    # a bare 참여/응모 closing a clause: "... 갈게요 참여", "응모!", "응모 <전화번호>"
+    r"|(?:참여|응모)(?=\s*(?:[!.~^ㅋㅎ♡❤👍🙏🎉]|<[^<>\s]+>|$))"
+)
+QUESTION_RE = re.compile(
+    r"[?？]|언제|어디(?!서나|든)|어떻게|어떡|몇\s*(?:명|시|일|개|번|분|회|월)|누가|무엇|왜"
+    rf"|(?:나요|(?<!니)까요|인가요|건가요|던가요|는가요|습니까|는지요|을까|ㄹ까|냐){_ENDING}"
+)
+COMPLAINT_RE = re.compile(
+    r"불편|불만|민원|개선|항의|건의|요청|시정|해결|답변|대책|책임|주세요|걱정|없어지|없어졌|없어져|"
+    r"지연|늦|안\s*(?:되|돼|와|왔|옴|오)|못\s*받|누락|환불|미흡|낭비|세금|문제|피해|위험|단속|불친절|오류|에러"
+)
+LINK_RE = re.compile(r"<URL>|https?://|www\.|\b[\w-]+\.(?:com|kr|net|ly|me|io|shop|co)\b", re.IGNORECASE)
+PHONE_RE = re.compile(r"<전화번호>")
+CONTACT_RE = re.compile(r"연락|문자|전화\s*주|카톡|상담|문의|매입|판매|대출|구매|광고")
+AD_RE = re.compile(
+    r"광고|홍보합니다|할인|특가|최저가|수익|부업|재택|대출|투자|코인|리딩방|카톡|카카오톡|오픈\s*채팅|텔레그램|"
+    r"맞팔|선팔|팔로우|구독|클릭|무료|쿠폰|상담|문의|판매|구매"
+)
+STRONG_AD_RE = re.compile(
+    r"부업|대출|리딩방|수익\s*보장|맞팔|선팔|카톡\s*상담|오픈\s*채팅방?\s*(?:입장|문의)"
+)
+PLACEHOLDER_RE = re.compile(r"<[^<>\s]{1,12}>")
+_CUES = {
+    "entry": ENTRY_RE,
+    "question": QUESTION_RE,
+    "complaint": COMPLAINT_RE,
+    "link": LINK_RE,
+    "phone": PHONE_RE,
+    "contact": CONTACT_RE,
+    "ad": AD_RE,
+    "strong_ad": STRONG_AD_RE,
+}
+
+
+def annotate_comments(
+    comments: pd.DataFrame,
+    *,
+    campaign: Mapping[str, Any] | pd.DataFrame | None = None,
+    tokenizer: Any = None,
+    models: Mapping[str, Any] | None = None,
+) -> pd.DataFrame:
+    """Normalize, mask, tokenize, score and flag comments (contract columns as ``civicnlp.io.load_comments``).
+
+    Keeps every input column except the raw ``text`` and adds ``text_masked``, ``sentiment``, ``p_negative``,
+    ``p_positive`` (``p_neutral`` when the model has that class), ``policy_area``, ``toxicity``, ``p_toxic``,
+    the flags of the module docstring, ``tokens`` (space-joined content tokens) and ``nouns`` (space-joined
+    nouns). One output row per input row, same index and order.
+
+    ``campaign`` is one campaign row (a mapping with ``hashtags``) or a campaigns table with ``campaign_id``
+    and ``hashtags``; ``tokenizer`` defaults to ``Tokenizer()`` (Mecab, content words; the nouns come from
+    the same settings with ``pos="nouns"``); ``models`` maps "sentiment"/"policy_area"/"toxicity" to a shipped
+    model name or a fitted pipeline.
+    """
+    from civicnlp.normalize import normalize_series
+    from civicnlp.pii import mask_pii_series
+    from civicnlp.tokenize import Tokenizer
+
+    if "text" not in comments.columns:
+        raise DataContractError(f"annotate needs a 'text' column; columns found: {list(comments.columns)}")
+    masked = mask_pii_series(normalize_series(comments["text"])).fillna("").astype(str)
+    out = comments.drop(columns="text").copy()
+    out["text_masked"] = masked
+    # Comments repeat a lot (참여합니다...): tokenize and score each distinct text once.
+    codes, distinct = pd.factorize(masked)
+    texts = [str(t) for t in distinct]
+
+    tok = tokenizer if tokenizer is not None else Tokenizer()
+    nouns_tok = clone(tok).set_params(pos="nouns")
+    for_tokens = [PLACEHOLDER_RE.sub(" ", t) for t in texts]
+    out["tokens"] = _spread([" ".join(t) for t in tok.tokenize(for_tokens)], codes)
+    out["nouns"] = _spread([" ".join(t) for t in nouns_tok.tokenize(for_tokens)], codes)
+
+    pipelines = _load_models(models)
+    sentiment, proba = _classify(pipelines["sentiment"], texts)
+    out["sentiment"] = _spread(sentiment, codes)
+    for cls in ("negative", "neutral", "positive"):
+        if cls in proba.columns:
+            out[f"p_{cls}"] = _spread(proba[cls].to_numpy(), codes)
+    out["policy_area"] = _spread(_classify(pipelines["policy_area"], texts)[0], codes)
+    toxicity, tox_proba = _classify(pipelines["toxicity"], texts)
+    out["toxicity"] = _spread(toxicity, codes)
+    if "none" not in tox_proba.columns:
+        raise ModelError(f"the toxicity model has classes {list(tox_proba.columns)}; it needs a 'none' class")
+    out["p_toxic"] = _spread(1.0 - tox_proba["none"].to_numpy(dtype=float), codes)
+
+    flags = flag_comments(out, campaign=campaign)
+    for column in flags.columns:
+        out[column] = flags[column].to_numpy()
+    return out
+
+
+def _spread(values: Sequence[Any] | np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Per-row values from per-distinct-text values (``pd.factorize`` codes)."""
+    return np.asarray(values, dtype=object if not isinstance(values, np.ndarray) else values.dtype)[codes]
+
+
+def _load_models(models: Mapping[str, Any] | None) -> dict[str, Any]:
+    chosen = {**DEFAULT_MODELS, **(models or {})}
+    unknown = set(chosen) - set(DEFAULT_MODELS)
+    if unknown:
+        raise ParameterError(f"unknown model role(s) {sorted(unknown)}; expected {sorted(DEFAULT_MODELS)}")
+    return {role: _shipped(m) if isinstance(m, str) else m for role, m in chosen.items()}
+
+
+def _shipped(name: str) -> Any:
+    from civicnlp.classify import load_model
+
+    return load_model(name)
+
+
+def _classify(model: Any, texts: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
+    """Labels and class probabilities (columns = ``classes_``) of one fitted pipeline."""
+    if not texts:
+        names = [str(c) for c in getattr(model, "classes_", [])]
+        return np.array([], dtype=object), pd.DataFrame(columns=names, dtype=float)
+    if not hasattr(model, "predict_proba"):
+        raise ModelError(f"model {model!r} has no predict_proba; annotate needs class probabilities")
+    proba = np.asarray(model.predict_proba(texts))
+    classes = np.asarray(model.classes_).astype(str)
+    return classes[proba.argmax(axis=1)].astype(object), pd.DataFrame(proba, columns=classes)
+
+
+def _campaign_keywords(
+    campaign: Mapping[str, Any] | pd.DataFrame | None, campaign_ids: pd.Series
+) -> list[set[str]]:
+    """The entry keywords of each row's campaign, as compact lower-case strings."""
+
+    def parse(value: object) -> set[str]:
+        if value is None or (isinstance(value, float) and np.isnan(value)):
+            return set()
+        items: Iterable[object] = re.split(r"[;,]", value) if isinstance(value, str) else value  # type: ignore[assignment]
+        return {_compact(str(v).lstrip("#")) for v in items} - {""}
+
+    if campaign is None:
+        return [set()] * len(campaign_ids)
+    if isinstance(campaign, pd.DataFrame):
+        if not {"campaign_id", "hashtags"} <= set(campaign.columns):
+            return [set()] * len(campaign_ids)
+        table = {str(k): parse(v) for k, v in zip(campaign["campaign_id"], campaign["hashtags"], strict=True)}
+        return [table.get(str(c), set()) for c in campaign_ids]
+    return [parse(campaign.get("hashtags"))] * len(campaign_ids)
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"\s+", "", text).casefold()
+
+
+def flag_comments(
+    annotated: pd.DataFrame, *, campaign: Mapping[str, Any] | pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """The six flags (module docstring) for a frame with ``text_masked`` and ``sentiment`` (plus, when
+    present, ``campaign_id``, ``author_id`` and ``created_at``), as a boolean frame on the same index."""
+    text = annotated["text_masked"].fillna("").astype(str)
+    codes, distinct = pd.factorize(text)
+    cues = _text_cues(pd.Series(distinct, dtype=object).astype(str))
+    cue = {name: values[codes] for name, values in cues.items()}  # per row, computed once per distinct text
+    keys = cue["key"]
+    campaign_ids = (
+        annotated["campaign_id"] if "campaign_id" in annotated.columns else pd.Series("", index=text.index)
+    )
+    keywords = _campaign_keywords(campaign, campaign_ids)
+    is_entry = cue["entry"] | np.array(
+        [any(k in key for k in kws) for key, kws in zip(keys, keywords, strict=True)], dtype=bool
+    )
+    is_question = cue["question"]
+    negative = annotated["sentiment"].eq("negative").to_numpy() if "sentiment" in annotated.columns else False
+    is_complaint = negative & (cue["complaint"] | is_question)
+
+    frame = pd.DataFrame(
+        {
+            "campaign": campaign_ids.fillna("").astype(str).to_numpy(),
+            "author": (
+                annotated["author_id"]
+                if "author_id" in annotated.columns
+                else pd.Series(pd.NA, index=text.index)
+            )
+            .astype("object")
+            .to_numpy(),
+            "key": keys,
+        },
+        index=text.index,
+    )
+    order = _time_order(annotated)
+    is_duplicate = _exact_duplicates(frame, order)
+    is_near = _near_duplicates(frame, order) & ~is_duplicate
+
+    positional = frame.reset_index(drop=True)
+    has_author = positional["author"].notna() & positional["key"].ne("")
+    repeats = (
+        positional[has_author].groupby(["campaign", "author", "key"], sort=False)["key"].transform("size")
+    )
+    repeated = np.zeros(len(frame), dtype=bool)
+    repeated[repeats.index.to_numpy()] = (repeats >= SPAM_REPEATS).to_numpy()
+    is_spam = cue["ad"] | (cue["phone_contact"] & ~is_entry) | repeated
+    flags = {
+        "is_entry": is_entry,
+        "is_question": is_question,
+        "is_complaint": is_complaint,
+        "is_duplicate": is_duplicate,
+        "is_near_duplicate": is_near,
+        "is_spam": is_spam,
+    }
+    return pd.DataFrame({k: np.asarray(v, dtype=bool) for k, v in flags.items()}, index=text.index)
+
+
+def _text_cues(text: pd.Series) -> dict[str, np.ndarray]:
+    """What each text says on its own: entry/question/complaint/ad cues and its comparison key."""
+    has = {name: text.str.contains(regex).to_numpy(dtype=bool) for name, regex in _CUES.items()}
+    return {
+        "key": np.array([_compact(t) for t in text], dtype=object),
+        "entry": has["entry"],
+        "question": has["question"],
+        "complaint": has["complaint"],
+        "ad": (has["ad"] & (has["link"] | has["phone"])) | has["strong_ad"],
+        "phone_contact": has["phone"] & has["contact"],
+    }
+
+
+def _time_order(df: pd.DataFrame) -> np.ndarray:
+    """Row positions from the earliest comment to the latest (input order breaks ties and missing times)."""
+    if "created_at" not in df.columns:
+        return np.arange(len(df))
+    ts = pd.to_datetime(df["created_at"], errors="coerce", utc=True)
+    return np.asarray(pd.Series(ts.to_numpy()).sort_values(kind="stable", na_position="last").index)
+
+
+def _exact_duplicates(frame: pd.DataFrame, order: np.ndarray) -> np.ndarray:
+    ordered = frame.iloc[order]
+    nonblank = ordered["key"].ne("")
+    same_author = ordered["author"].notna() & ordered.duplicated(["campaign", "author", "key"])
+    copy_paste = ordered["key"].str.len().ge(COPY_MIN_CHARS) & ordered.duplicated(["campaign", "key"])
+    flags = np.zeros(len(frame), dtype=bool)
+    flags[order] = (nonblank & (same_author | copy_paste)).to_numpy()
+    return flags
+
+
+def _near_duplicates(frame: pd.DataFrame, order: np.ndarray, *, bands: int = 4, rows: int = 4) -> np.ndarray:
+    """MinHash LSH over character 3-grams; each candidate checked against its bucket's earliest comment."""
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    ordered = frame.iloc[order].reset_index(drop=True)
+    flags = np.zeros(len(frame), dtype=bool)
+    if len(ordered) < 2:
+        return flags
+    vec = HashingVectorizer(
+        analyzer="char",
+        ngram_range=(3, 3),
+        n_features=2**22,
+        alternate_sign=False,
+        norm=None,
+        lowercase=False,
+    )
+    key_codes, keys = pd.factorize(ordered["key"])
+    x = vec.transform([str(k) for k in keys])  # one row per distinct text
+    x.data[:] = 1.0
+    sizes = np.diff(x.indptr)
+    # Short texts only meet texts of their own author: their bucket key includes the author, others' "".
+    short = ordered["key"].str.len().lt(COPY_MIN_CHARS).to_numpy()
+    owner = np.where(short, ordered["author"].astype(str).to_numpy(), "")
+    positions = np.flatnonzero((sizes[key_codes] > 0) & (~short | ordered["author"].notna().to_numpy()))
+    if len(positions) < 2:
+        return flags
+    rng = np.random.default_rng(0)
+    a = rng.integers(1, 1 << 31, size=bands * rows, dtype=np.uint64)
+    b = rng.integers(0, 1 << 31, size=bands * rows, dtype=np.uint64)
+    usable = np.flatnonzero(sizes > 0)
+    shingles = x[usable]
+    starts, values = shingles.indptr[:-1], shingles.indices.astype(np.uint64)
+    signature = np.zeros((len(keys), bands * rows), dtype=np.uint64)
+    for i in range(bands * rows):  # multiply-add hashes wrapping mod 2**64, minimum per text
+        signature[usable, i] = np.minimum.reduceat(a[i] * values + b[i], starts)
+    found = np.zeros(len(ordered), dtype=bool)
+    for band in range(bands):
+        band_hash = np.zeros(len(keys), dtype=np.uint64)
+        for i in range(band * rows, (band + 1) * rows):
+            band_hash = band_hash * np.uint64(0x9E3779B97F4A7C15) ^ signature[:, i]
+        bucket = pd.DataFrame(
+            {
+                "campaign": ordered["campaign"].to_numpy()[positions],
+                "owner": owner[positions],
+                "h": band_hash[key_codes[positions]],
+                "pos": positions,
+            }
+        )
+        rep = bucket.groupby(["campaign", "owner", "h"], sort=False)["pos"].transform("min").to_numpy()
+        cand = rep != positions
+        ki, kj = key_codes[positions[cand]], key_codes[rep[cand]]
+        if len(ki):
+            inter = np.asarray(x[ki].multiply(x[kj]).sum(axis=1)).ravel()
+            found[positions[cand][inter / np.sqrt(sizes[ki] * sizes[kj]) >= NEAR_DUPLICATE_COSINE]] = True
+    flags[order] = found
+    return flags
+
+
+# ---------------------------------------------------------------- files and the CLI
+
+
+@dataclass
+class AnnotateResult:
+    """Annotated rows, quarantined rows (from ingestion and from annotation) and the input row count."""
+
+    data: pd.DataFrame
+    quarantine: pd.DataFrame
+    rows_in: int
+
+    def summary(self) -> str:
+        """``2,104 rows read / 2,071 annotated / 33 quarantined (blank text: 20, ...)``."""
+        line = (
+            f"{self.rows_in:,} rows read / {len(self.data):,} annotated"
+            f" / {len(self.quarantine):,} quarantined"
+        )
+        if len(self.quarantine):
+            reasons = self.quarantine["reason"].value_counts()
+            line += " (" + ", ".join(f"{r}: {c:,}" for r, c in reasons.items()) + ")"
+        return line
+
+
+def annotate_loaded(
+    loaded: Any,
+    *,
+    campaign: Mapping[str, Any] | pd.DataFrame | None = None,
+    tokenizer: Any = None,
+    models: Mapping[str, Any] | None = None,
+) -> AnnotateResult:
+    """Annotate a ``civicnlp.io.LoadResult``: rows whose text is empty after normalization join the ingestion
+    quarantine (reason "empty after normalization"), so rows in == annotated + quarantined."""
+    from civicnlp.normalize import normalize_series
+
+    data: pd.DataFrame = loaded.data
+    empty = normalize_series(data["text"]).fillna("").str.strip().eq("")
+    # as text, like the input rows of the ingestion quarantine they join
+    rejected = data[empty].astype("string").assign(reason="empty after normalization")
+    quarantine = (
+        pd.concat([loaded.quarantine, rejected], ignore_index=True) if len(rejected) else loaded.quarantine
+    )
+    annotated = annotate_comments(
+        data[~empty].reset_index(drop=True), campaign=campaign, tokenizer=tokenizer, models=models
+    )
+    return AnnotateResult(
+        data=annotated, quarantine=quarantine.reset_index(drop=True), rows_in=loaded.rows_in
+    )
+
+
+def annotate_file(
+    path: str | Path,
+    *,
+    out: str | Path | None = None,
+    quarantine: str | Path | None = None,
+    columns: Mapping[str, str] | str | None = None,
+    campaign_id: str | None = None,
+    campaigns: str | Path | None = None,
+    tokenizer: Any = None,
+    models: Mapping[str, Any] | None = None,
+) -> AnnotateResult:
+    """Read a comments file, annotate it, and write the outputs (what ``civicnlp annotate`` does).
+
+    Entry keywords come from ``campaigns`` (a campaigns file; default: a ``campaigns.csv`` in the input's
+    folder or the folder above it, as in ``data/sample/comments/<id>.csv``, when there is one).
+    """
+    from civicnlp.io import load_campaigns, load_comments
+
+    path = Path(path)
+    loaded = load_comments(path, columns=columns, campaign_id=campaign_id)
+    found: Path | None = Path(campaigns) if campaigns is not None else None
+    if campaigns is not None and not Path(campaigns).is_file():
+        raise ParameterError(f"campaigns file not found: {campaigns}")
+    if found is None:
+        nearby = [folder / "campaigns.csv" for folder in (path.parent, path.parent.parent)]
+        found = next((p for p in nearby if p.is_file()), None)
+    table = load_campaigns(found).data if found is not None else None
+    result = annotate_loaded(loaded, campaign=table, tokenizer=tokenizer, models=models)
+    if out is not None:
+        write_table(result.data, out)
+    if quarantine is not None:
+        write_table(result.quarantine, quarantine)
+    return result
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralize_formulas(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy where every text cell starting with ``= + - @``, tab or CR gets a leading ``'``, so a
+    spreadsheet opening the CSV shows it as text instead of running it as a formula (CSV injection)."""
+    out = df.copy()
+    for column in out.columns:
+        values = out[column]
+        if values.dtype == object or pd.api.types.is_string_dtype(values):
+            is_text = values.map(lambda v: isinstance(v, str))
+            risky = is_text & values.where(is_text, "").astype(str).str.startswith(_FORMULA_START)
+            if risky.any():
+                out[column] = values.astype(object).where(~risky, "'" + values.where(risky, "").astype(str))
+    return out
+
+
+def write_table(df: pd.DataFrame, path: str | Path) -> Path:
+    """Write a frame as CSV (UTF-8 with BOM, for Excel; formula cells neutralised) or Parquet, by extension.
+
+    A raw ``text`` column is never written: it is replaced by ``text_masked`` (normalized and PII-masked)
+    unless the frame already has one, in which case it is dropped.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".parquet"):
+        raise ParameterError(f"cannot write {path.name}: use a .csv or .parquet file name")
+    if "text" in df.columns:
+        if "text_masked" not in df.columns:
+            from civicnlp.normalize import normalize_series
+            from civicnlp.pii import mask_pii_series
+
+            df = df.assign(text_masked=mask_pii_series(normalize_series(df["text"])))
+        df = df.drop(columns="text")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".csv":
+        neutralize_formulas(df).to_csv(path, index=False, encoding="utf-8-sig")
+    else:
+        df.to_parquet(path, index=False)
+    return path
+
+
+__all__: Sequence[str] = [
+    "AnnotateResult",
+    "annotate_comments",
+    "annotate_file",
+    "annotate_loaded",
+    "flag_comments",
+    "neutralize_formulas",
+    "write_table",
+]

@@ -1,0 +1,321 @@
+"""Plots for campaign reports with Hangul that renders: fonts from packages, figures from the annotated frame.
+
+Fonts: the NanumGothic files shipped inside ``koreanize-matplotlib`` are registered directly (that package's
+own import needs ``distutils``, gone in Python 3.12, so it is located, never imported), then DejaVu Sans for
+Latin and symbols and a monochrome emoji font when one is installed. Labels go through :func:`safe_label`,
+which drops characters no registered font can draw (colour emoji, joiners) instead of drawing tofu boxes.
+
+Every helper returns a :class:`matplotlib.figure.Figure` built without pyplot, so nothing leaks between
+calls; a notebook shows it with ``display(fig)`` or as a cell's last value.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+from matplotlib import dates as mdates
+from matplotlib import font_manager
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from civicnlp.aggregate import wilson_interval
+from civicnlp.exceptions import ParameterError
+
+KOREAN_FONT = "NanumGothic"
+#: Monochrome fonts with emoji/symbol glyphs, used as a last fallback when one is installed.
+EMOJI_FONTS = ("Noto Emoji", "Symbola", "Noto Sans Symbols 2", "Segoe UI Emoji", "Segoe UI Symbol")
+SENTIMENT_ORDER = ("negative", "neutral", "positive")
+SENTIMENT_COLORS = {"negative": "#d1495b", "neutral": "#b8b8b8", "positive": "#2e86ab"}
+SENTIMENT_LABELS = {"negative": "부정", "neutral": "중립", "positive": "긍정"}
+WINDOW_COLOR = "#f4d35e"
+
+
+def korean_font_files() -> list[Path]:
+    """The NanumGothic TTFs shipped by ``koreanize-matplotlib``, found without importing that package."""
+    spec = importlib.util.find_spec("koreanize_matplotlib")
+    if spec is None or not spec.submodule_search_locations:
+        raise ParameterError(
+            "Korean fonts not found: the package koreanize-matplotlib is not installed "
+            "(pip install koreanize-matplotlib)"
+        )
+    files: list[Path] = []
+    for location in spec.submodule_search_locations:
+        files += sorted(Path(location, "fonts").glob("*.ttf"))
+    if not files:
+        raise ParameterError("koreanize-matplotlib is installed but ships no .ttf files in its fonts/ folder")
+    return files
+
+
+@functools.cache
+def _register_fonts() -> tuple[str, ...]:
+    """Add the package fonts to matplotlib's font manager once per process; return the family list."""
+    for path in korean_font_files():
+        font_manager.fontManager.addfont(str(path))
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    emoji = [name for name in EMOJI_FONTS if name in installed][:1]
+    return (KOREAN_FONT, "DejaVu Sans", *emoji)
+
+
+def use_korean_fonts() -> list[str]:
+    """Make matplotlib draw Hangul: register the fonts (once) and set the family list and ASCII minus.
+
+    Safe to call any number of times (each call re-applies the rcParams, e.g. after ``rcdefaults()``).
+    """
+    families = list(_register_fonts())
+    mpl.rcParams["font.family"] = families
+    mpl.rcParams["axes.unicode_minus"] = False
+    return families
+
+
+def use_korean_font() -> str:
+    """:func:`use_korean_fonts`, returning just the Korean family's name (what ``civicnlp doctor`` shows)."""
+    return use_korean_fonts()[0]
+
+
+@functools.cache
+def _covered_codepoints(families: tuple[str, ...]) -> frozenset[int]:
+    from matplotlib.ft2font import FT2Font
+
+    covered: set[int] = set()
+    for family in families:
+        path = font_manager.findfont(font_manager.FontProperties(family=family), fallback_to_default=False)
+        covered.update(FT2Font(path).get_charmap())
+    return frozenset(covered)
+
+
+def safe_label(text: object) -> str:
+    """``text`` with the characters no registered font can draw removed (e.g. colour emoji), spaces tidied."""
+    families = tuple(use_korean_fonts())
+    covered = _covered_codepoints(families)
+    kept = "".join(ch for ch in str(text) if ch.isspace() or ord(ch) in covered)
+    return re.sub(r"\s+", " ", kept).strip()
+
+
+def _figure(width: float = 8.0, height: float = 4.0) -> tuple[Figure, Axes]:
+    use_korean_fonts()
+    fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
+    return fig, fig.add_subplot()
+
+
+def _require(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ParameterError(f"{what} needs the column(s) {missing}; the frame has {list(frame.columns)}")
+
+
+def volume_timeline(
+    annotated: pd.DataFrame,
+    *,
+    start: object = None,
+    end: object = None,
+    freq: str = "D",
+    title: str = "채널별 댓글 수",
+) -> Figure:
+    """Comments per period and channel as lines, with the campaign window (start..end) shaded."""
+    _require(annotated, ["created_at", "channel"], "volume_timeline")
+    fig, ax = _figure()
+    times = pd.to_datetime(annotated["created_at"])
+    counts = (
+        pd.DataFrame({"t": times.dt.floor(freq), "channel": annotated["channel"].astype(str)})
+        .groupby(["t", "channel"])
+        .size()
+        .unstack("channel", fill_value=0)
+        .sort_index()
+    )
+    if start is not None and end is not None:
+        window_start, window_end = _aligned(start, times), _aligned(end, times)
+        if window_end == window_end.normalize():  # a bare end date covers that whole day
+            window_end += pd.Timedelta(days=1)
+        ax.axvspan(
+            mdates.date2num(window_start),
+            mdates.date2num(window_end),
+            color=WINDOW_COLOR,
+            alpha=0.3,
+            label="캠페인 기간",
+        )
+    for channel in counts.columns:
+        ax.plot(counts.index, counts[channel], marker="o", markersize=3, label=safe_label(channel))
+    ax.set_title(safe_label(title))
+    ax.set_ylabel("댓글 수")
+    ax.legend(loc="upper right", fontsize="small")
+    fig.autofmt_xdate()
+    return fig
+
+
+def _aligned(value: object, times: pd.Series) -> pd.Timestamp:
+    """A window bound as a Timestamp in the same time zone as ``times`` (naive bounds are taken as local)."""
+    stamp = pd.Timestamp(value)  # type: ignore[arg-type]
+    tz = getattr(times.dt, "tz", None)
+    if tz is not None:
+        return stamp.tz_localize(tz) if stamp.tzinfo is None else stamp.tz_convert(tz)
+    return stamp.tz_localize(None) if stamp.tzinfo is not None else stamp
+
+
+def _shares(
+    frame: pd.DataFrame, by: str, column: str, order: Sequence[str]
+) -> tuple[pd.DataFrame, pd.Series]:
+    counts = frame.groupby(by)[column].value_counts().unstack(column, fill_value=0)
+    counts = counts.reindex(
+        columns=[c for c in order if c in counts.columns] or list(counts.columns), fill_value=0
+    )
+    totals = frame.groupby(by).size().reindex(counts.index)
+    return counts, totals
+
+
+def _whiskers(share: np.ndarray, low: np.ndarray, high: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Error-bar lengths below and above ``share``; never negative (rounding), zero where n was 0 (NaN)."""
+    below = np.nan_to_num(share - low, nan=0.0).clip(min=0.0)
+    above = np.nan_to_num(high - share, nan=0.0).clip(min=0.0)
+    return below, above
+
+
+def sentiment_by_group(
+    annotated: pd.DataFrame, *, by: str = "channel", title: str = "채널별 감성 비율"
+) -> Figure:
+    """Stacked sentiment shares per group (channel, topic, ...); each segment carries its 95% Wilson
+    interval as a whisker."""
+    _require(annotated, [by, "sentiment"], "sentiment_by_group")
+    frame = annotated.assign(
+        **{by: annotated[by].astype(str), "sentiment": annotated["sentiment"].astype(str)}
+    )
+    counts, totals = _shares(frame, by, "sentiment", SENTIMENT_ORDER)
+    fig, ax = _figure(8.0, 1.2 + 0.6 * max(len(counts), 1))
+    labels = [f"{safe_label(ch)} (n={totals[ch]:,})" for ch in counts.index]
+    y = np.arange(len(counts), dtype=float)
+    left = np.zeros(len(counts))
+    # Whiskers sit at different heights inside the bar so that adjacent segments' intervals never overlap.
+    offsets = np.linspace(-0.25, 0.25, len(counts.columns)) if len(counts.columns) > 1 else np.zeros(1)
+    for sentiment, offset in zip(counts.columns, offsets, strict=True):
+        k = counts[sentiment].to_numpy()
+        n = totals.to_numpy()
+        share = np.divide(k, n, out=np.zeros(len(k)), where=n > 0)
+        below, above = _whiskers(share, *wilson_interval(k, n))
+        ax.barh(
+            y,
+            share,
+            left=left,
+            color=SENTIMENT_COLORS.get(sentiment, "#888888"),
+            label=SENTIMENT_LABELS.get(sentiment, sentiment),
+        )
+        # The whisker marks the segment's inner edge: the right edge, or the left one for the last segment.
+        last = sentiment == counts.columns[-1]
+        edge, xerr = (left, [above, below]) if last else (left + share, [below, above])
+        ax.errorbar(edge, y + offset, xerr=xerr, fmt="none", ecolor="#222222", capsize=3, lw=1)
+        left = left + share
+    ax.set_yticks(y, labels)
+    ax.set_xlim(0, 1)
+    ax.xaxis.set_major_formatter(mpl.ticker.PercentFormatter(1.0))
+    ax.set_title(safe_label(title))
+    ax.legend(loc="lower right", fontsize="small", ncols=3)
+    return fig
+
+
+def sentiment_over_time(
+    annotated: pd.DataFrame, *, freq: str = "D", title: str = "기간별 감성 비율"
+) -> Figure:
+    """Positive and negative shares per period with 95% Wilson bands."""
+    _require(annotated, ["created_at", "sentiment"], "sentiment_over_time")
+    frame = pd.DataFrame(
+        {
+            "t": pd.to_datetime(annotated["created_at"]).dt.floor(freq),
+            "sentiment": annotated["sentiment"].astype(str),
+        }
+    )
+    counts, totals = _shares(frame, "t", "sentiment", SENTIMENT_ORDER)
+    fig, ax = _figure()
+    for sentiment in ("negative", "positive"):
+        if sentiment not in counts.columns:
+            continue
+        k, n = counts[sentiment].to_numpy(), totals.to_numpy()
+        share = np.divide(k, n, out=np.zeros(len(k)), where=n > 0)
+        low, high = wilson_interval(k, n)
+        color = SENTIMENT_COLORS[sentiment]
+        ax.plot(counts.index, share, marker="o", markersize=3, color=color, label=SENTIMENT_LABELS[sentiment])
+        ax.fill_between(counts.index, low, high, color=color, alpha=0.2)
+    ax.set_ylim(0, 1)
+    ax.yaxis.set_major_formatter(mpl.ticker.PercentFormatter(1.0))
+    ax.set_title(safe_label(title))
+    ax.legend(loc="upper right", fontsize="small")
+    fig.autofmt_xdate()
+    return fig
+
+
+def topic_shares(
+    annotated: pd.DataFrame, *, column: str = "policy_area", top: int = 10, title: str = "주제별 비율"
+) -> Figure:
+    """Horizontal bars of each topic's share of comments (largest on top), with 95% Wilson whiskers."""
+    _require(annotated, [column], "topic_shares")
+    counts = annotated[column].astype(str).value_counts().head(top)
+    n = len(annotated)
+    share = counts.to_numpy() / max(n, 1)
+    below, above = _whiskers(share, *wilson_interval(counts.to_numpy(), np.full(len(counts), n)))
+    fig, ax = _figure(8.0, 1.2 + 0.4 * max(len(counts), 1))
+    labels = [safe_label(t) for t in counts.index]
+    ax.barh(labels, share, color="#2e86ab", xerr=[below, above], capsize=3)
+    ax.invert_yaxis()
+    ax.xaxis.set_major_formatter(mpl.ticker.PercentFormatter(1.0))
+    ax.set_title(safe_label(title))
+    return fig
+
+
+def keyword_bars(values: pd.Series, *, title: str = "주요 키워드", xlabel: str = "빈도") -> Figure:
+    """Horizontal bars of keyword -> value (counts, or signed scores such as log-odds z, coloured by sign)."""
+    values = values.dropna()
+    fig, ax = _figure(7.0, 1.2 + 0.3 * max(len(values), 1))
+    colors = ["#d1495b" if v < 0 else "#2e86ab" for v in values.to_numpy()]
+    ax.barh([safe_label(k) for k in values.index], values.to_numpy(), color=colors)
+    ax.invert_yaxis()
+    ax.set_title(safe_label(title))
+    ax.set_xlabel(safe_label(xlabel))
+    return fig
+
+
+def confidence_histogram(annotated: pd.DataFrame, *, title: str = "감성 분류 확신도") -> Figure:
+    """Histogram of the sentiment model's confidence (the winning class's probability) per predicted class."""
+    columns = [f"p_{c}" for c in SENTIMENT_ORDER if f"p_{c}" in annotated.columns]
+    _require(annotated, ["sentiment", *(columns or ["p_positive"])], "confidence_histogram")
+    confidence = annotated[columns].max(axis=1)
+    fig, ax = _figure(7.0, 3.5)
+    bins = [i / 20 for i in range(21)]
+    for sentiment in SENTIMENT_ORDER:
+        chosen = confidence[annotated["sentiment"].astype(str).eq(sentiment)]
+        if len(chosen):
+            ax.hist(
+                chosen,
+                bins=bins,
+                alpha=0.6,
+                color=SENTIMENT_COLORS[sentiment],
+                label=SENTIMENT_LABELS[sentiment],
+            )
+    ax.set_xlabel("확률")
+    ax.set_ylabel("댓글 수")
+    ax.set_title(safe_label(title))
+    ax.legend(loc="upper left", fontsize="small")
+    return fig
+
+
+def grouped_bars(table: pd.DataFrame, *, title: str, ylabel: str = "", percent: bool = False) -> Figure:
+    """Side-by-side bars: one group per row of ``table`` (e.g. campaigns), one bar per column (channels)."""
+    fig, ax = _figure(8.0, 4.0)
+    n_rows, n_cols = table.shape
+    width = 0.8 / max(n_cols, 1)
+    x = np.arange(n_rows, dtype=float)
+    for i, column in enumerate(table.columns):
+        values = pd.to_numeric(table[column], errors="coerce").fillna(0).to_numpy()
+        ax.bar(x + (i - (n_cols - 1) / 2) * width, values, width=width, label=safe_label(column))
+    ax.set_xticks(x, [safe_label(i) for i in table.index], rotation=15, ha="right")
+    if percent:
+        ax.yaxis.set_major_formatter(mpl.ticker.PercentFormatter(1.0))
+    ax.axhline(0, color="#444444", lw=0.8)
+    ax.set_ylabel(safe_label(ylabel))
+    ax.set_title(safe_label(title))
+    if n_cols:
+        ax.legend(fontsize="small")
+    return fig

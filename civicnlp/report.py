@@ -1,0 +1,642 @@
+"""Run the campaign report notebook with papermill and publish its outputs atomically.
+
+One report is ``reports/<campaign>/<YYYY-MM-DD>/`` (the run's date in Seoul) holding ``report.ipynb`` (the
+executed notebook, code included), ``report.html`` (code hidden, images embedded), ``comments_scored.csv``
+and ``summary.json``.
+
+Concurrency: each run works in its own hidden folder beside the target
+(``reports/<campaign>/.<date>.tmp-<run_id>``) and renames it into place only when everything is written.
+``rename`` is atomic and refuses a non-empty target, so when the dated folder already exists (an earlier run
+today, or a concurrent run that finished first) this run lands in ``<date>-<run_id>`` instead: two runs never
+write into one folder and a reader never sees a half-written report.
+
+Failure: parameters are checked before any kernel starts (:class:`ParameterError`); a cell that raises becomes
+a :class:`ReportError` naming the cell and the exception, and the partly executed notebook is kept as
+``reports/<campaign>/<date>.failed-<run_id>.ipynb``.
+
+Kernel: the ``civicnlp`` Jupyter kernel (``make setup`` registers it for the project's environment); when it
+is not installed, the ``python3`` kernel is used and the choice is recorded in ``summary.json``.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from civicnlp import __version__, config
+from civicnlp.exceptions import ParameterError, ReportError
+
+REPORT_NOTEBOOK = "campaign_report.ipynb"
+OUTPUT_FILES = ("report.ipynb", "report.html", "comments_scored.csv", "summary.json")
+SEOUL = "Asia/Seoul"
+#: A cell that runs longer than this (seconds) fails the report instead of hanging a scheduled run.
+CELL_TIMEOUT = 1800
+#: Parameters the runner fills itself; a caller may not set them.
+RUNNER_PARAMETERS = ("campaign_id", "data_dir", "output_dir", "reports_root", "run_id")
+# The page loads nothing from the network (no require.js, MathJax or mermaid from a CDN: a "$" in a comment
+# stays a dollar sign), and names the Korean fonts its readers usually have; the plots carry their own.
+_HTML_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
+{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{% block extra_css %}<style>body, .jp-RenderedHTMLCommon { font-family: 'Malgun Gothic',
+'Apple SD Gothic Neo', 'NanumGothic', 'Noto Sans CJK KR', 'Noto Sans KR', sans-serif; }</style>
+{% endblock extra_css %}
+"""
+
+
+def new_run_id() -> str:
+    """A short unique id for one run (timestamp + random), sortable by start time."""
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+
+
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    """The sha256 of a file's bytes (the data fingerprint in the run manifest)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def kernel_name() -> str:
+    """``civicnlp`` when that kernel is installed, else ``python3``."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    return config.KERNEL_NAME if config.KERNEL_NAME in KernelSpecManager().find_kernel_specs() else "python3"
+
+
+def notebook_parameters(notebook: str | os.PathLike[str]) -> dict[str, Any]:
+    """The names and default values of a notebook's ``parameters`` cell (read statically, no kernel)."""
+    import papermill
+
+    path = Path(notebook)
+    if not path.is_file():
+        raise ParameterError(f"notebook not found: {path}")
+    return {name: _literal(spec["default"]) for name, spec in papermill.inspect_notebook(str(path)).items()}
+
+
+def _literal(source: str) -> Any:
+    """A parameter's default from its source text (``'"abc"'`` -> ``"abc"``); non-literals stay as text."""
+    try:
+        return ast.literal_eval(source)
+    except (ValueError, SyntaxError):
+        return source
+
+
+def _date(name: str, value: object) -> str | None:
+    if value is None or value == "":
+        return None
+    try:
+        stamp = pd.Timestamp(value)  # type: ignore[arg-type]
+    except (ValueError, TypeError) as exc:
+        raise ParameterError(f"{name}={value!r} is not a date (use YYYY-MM-DD)") from exc
+    if pd.isna(stamp):
+        raise ParameterError(f"{name}={value!r} is not a date (use YYYY-MM-DD)")
+    return stamp.date().isoformat()
+
+
+def _channels(value: object) -> list[str] | None:
+    if value is None or value == "":
+        return None
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, Iterable) or not all(isinstance(c, str) for c in items):
+        raise ParameterError(f"channels={value!r} must be a list of channel names or 'a,b,c'")
+    channels = [c.strip() for c in items if c.strip()]
+    return channels or None
+
+
+def _comments_file(data_dir: Path, campaign_id: str) -> Path:
+    from civicnlp.io import TABLE_SUFFIXES
+
+    found = sorted(p for p in (data_dir / "comments").glob(f"{campaign_id}.*") if p.suffix in TABLE_SUFFIXES)
+    if not found:
+        raise ParameterError(
+            f"no comments file for campaign {campaign_id!r}: expected "
+            f"{data_dir / 'comments'}/{campaign_id}.csv (or .tsv/.jsonl/.xlsx/.parquet)"
+        )
+    return found[0]
+
+
+def validate_parameters(
+    campaign_id: str,
+    *,
+    data_dir: str | os.PathLike[str] | None = None,
+    parameters: Mapping[str, Any] | None = None,
+    notebook: str | os.PathLike[str] | None = None,
+) -> dict[str, Any]:
+    """Check a run's parameters without starting a kernel; return the notebook's parameters, normalised.
+
+    Unknown campaign, missing campaigns.csv or comments file, an unknown parameter name, a bad date or a
+    reversed date range each raise :class:`ParameterError` saying what is wrong.
+    """
+    from civicnlp.io import list_campaigns
+
+    folder = Path(data_dir) if data_dir is not None else config.sample_dir()
+    nb = Path(notebook) if notebook is not None else config.notebooks_dir() / REPORT_NOTEBOOK
+    defaults = notebook_parameters(nb)
+    given = dict(parameters or {})
+    settable = sorted(set(defaults) - set(RUNNER_PARAMETERS))
+    unknown = sorted(set(given) - set(settable))
+    if unknown:
+        raise ParameterError(f"unknown parameter(s) {unknown} for {nb.name}; allowed: {settable}")
+    if not folder.is_dir():
+        raise ParameterError(f"data folder not found: {folder}")
+    known = list_campaigns(folder)
+    if campaign_id not in known:
+        raise ParameterError(
+            f"unknown campaign {campaign_id!r} in {folder / 'campaigns.csv'}; known: {known}"
+        )
+    _comments_file(folder, campaign_id)
+    for name, value in given.items():
+        default = defaults[name]
+        if isinstance(default, bool | int | float) and not isinstance(value, type(default)):
+            raise ParameterError(
+                f"{name}={value!r} must be of type {type(default).__name__} (default: {default!r})"
+            )
+    merged = {**defaults, **given}
+    if "date_from" in merged:
+        merged["date_from"] = _date("date_from", merged["date_from"])
+    if "date_to" in merged:
+        merged["date_to"] = _date("date_to", merged["date_to"])
+    if merged.get("date_from") and merged.get("date_to") and merged["date_from"] > merged["date_to"]:
+        raise ParameterError(f"date_from {merged['date_from']} is after date_to {merged['date_to']}")
+    if "channels" in merged:
+        merged["channels"] = _channels(merged["channels"])
+    compare = merged.get("compare_campaign")
+    if compare and compare not in known:
+        raise ParameterError(f"compare_campaign {compare!r} is not a campaign in {folder}; known: {known}")
+    merged["campaign_id"] = campaign_id
+    merged["data_dir"] = str(folder.resolve())
+    return merged
+
+
+def _execution_error(exc: BaseException) -> tuple[str, int | None]:
+    """A readable message and the cell index for a papermill execution error."""
+    index = getattr(exc, "cell_index", None)
+    ename, evalue = getattr(exc, "ename", type(exc).__name__), getattr(exc, "evalue", str(exc))
+    source = str(getattr(exc, "source", "") or "").strip().splitlines()
+    where = f"cell {index}" if index is not None else "a cell"
+    if getattr(exc, "exec_count", None) is not None:
+        where += f" (execution count {exc.exec_count})"  # type: ignore[attr-defined]
+    first_line = f" [{source[0][:80]}]" if source else ""
+    return f"{where}{first_line} raised {ename}: {evalue}", index
+
+
+def export_html(notebook_path: str | os.PathLike[str], html_path: str | os.PathLike[str]) -> Path:
+    """The executed notebook as one self-contained HTML page: code cells and prompts hidden, images inline."""
+    import jinja2
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(
+        extra_loaders=[jinja2.DictLoader({"civicnlp_report.html.j2": _HTML_TEMPLATE})],
+        template_file="civicnlp_report.html.j2",
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        embed_images=True,
+    )
+    body, _ = exporter.from_notebook_node(nbformat.read(str(notebook_path), as_version=4))
+    Path(html_path).write_text(body, encoding="utf-8")
+    return Path(html_path)
+
+
+def _publish(tmp: Path, campaign_root: Path, day: str, run_id: str) -> Path:
+    """Rename the finished temp folder to ``<day>``, or ``<day>-<run_id>`` when that name is taken."""
+    for name in (day, f"{day}-{run_id}"):
+        target = campaign_root / name
+        try:
+            tmp.rename(target)
+            return target
+        except OSError:
+            if not target.exists():
+                raise
+    raise ReportError(f"could not publish {tmp}: {campaign_root / day} and its run-id variant both exist")
+
+
+def run_report(
+    campaign_id: str,
+    *,
+    data_dir: str | os.PathLike[str] | None = None,
+    out_dir: str | os.PathLike[str] | None = None,
+    parameters: Mapping[str, Any] | None = None,
+    notebook: str | os.PathLike[str] | None = None,
+    run_id: str | None = None,
+    kernel: str | None = None,
+    progress: bool = False,
+) -> Path:
+    """Execute the report notebook for one campaign and return the path of ``report.html``.
+
+    Outputs land in ``<out_dir>/<campaign>/<YYYY-MM-DD>/`` (see the module docstring for the concurrency and
+    failure rules). ``parameters`` override the notebook's ``parameters`` cell (dates, channels,
+    compare_campaign, model names); bad ones raise :class:`ParameterError` before a kernel starts.
+    """
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    nb = Path(notebook) if notebook is not None else config.notebooks_dir() / REPORT_NOTEBOOK
+    merged = validate_parameters(campaign_id, data_dir=data_dir, parameters=parameters, notebook=nb)
+    root = Path(out_dir) if out_dir is not None else config.reports_dir()
+    run_id = run_id or new_run_id()
+    day = dt.datetime.now(dt.timezone.utc).astimezone(_seoul()).date().isoformat()
+    campaign_root = root / campaign_id
+    campaign_root.mkdir(parents=True, exist_ok=True)
+    tmp = campaign_root / f".{day}.tmp-{run_id}"
+    tmp.mkdir()
+    kernel = kernel or kernel_name()
+    merged.update(output_dir=str(tmp.resolve()), reports_root=str(root.resolve()), run_id=run_id)
+    executed = tmp / "report.ipynb"
+    started = time.perf_counter()
+    try:
+        papermill.execute_notebook(
+            str(nb),
+            str(executed),
+            parameters=merged,
+            kernel_name=kernel,
+            cwd=str(tmp),
+            progress_bar=progress,
+            execution_timeout=CELL_TIMEOUT,
+        )
+    except PapermillExecutionError as exc:
+        kept = _keep_failed(executed, campaign_root / f"{day}.failed-{run_id}.ipynb", tmp)
+        message, index = _execution_error(exc)
+        raise ReportError(
+            f"report for {campaign_id!r} failed: {message}; the partly executed notebook is kept at {kept}",
+            cell_index=index,
+            notebook_path=str(kept),
+        ) from exc
+    except Exception as exc:  # a timeout, a dead kernel, a missing kernel: still a report failure
+        kept = _keep_failed(executed, campaign_root / f"{day}.failed-{run_id}.ipynb", tmp)
+        where = f"; the partly executed notebook is kept at {kept}" if kept.is_file() else ""
+        raise ReportError(
+            f"report for {campaign_id!r} failed: {type(exc).__name__}: {exc}{where}",
+            notebook_path=str(kept) if kept.is_file() else None,
+        ) from exc
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    executed_seconds = time.perf_counter() - started
+    missing = [name for name in ("comments_scored.csv", "summary.json") if not (tmp / name).is_file()]
+    if missing:
+        kept = _keep_failed(executed, campaign_root / f"{day}.failed-{run_id}.ipynb", tmp)
+        raise ReportError(
+            f"the notebook ran but did not write {missing} into output_dir; kept at {kept}",
+            notebook_path=str(kept),
+        )
+    export_started = time.perf_counter()
+    export_html(executed, tmp / "report.html")
+    _record_runner(tmp / "summary.json", kernel, executed_seconds, time.perf_counter() - export_started)
+    return _publish(tmp, campaign_root, day, run_id) / "report.html"
+
+
+def _seoul() -> dt.tzinfo:
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(SEOUL)
+
+
+def _keep_failed(executed: Path, kept: Path, tmp: Path) -> Path:
+    """Move the partly executed notebook beside the target and drop the temp folder."""
+    if executed.is_file():
+        shutil.move(str(executed), kept)
+    shutil.rmtree(tmp, ignore_errors=True)
+    return kept
+
+
+def _record_runner(summary_path: Path, kernel: str, executed_seconds: float, export_seconds: float) -> None:
+    """Add what only the runner knows (kernel, whole-notebook and export timings) to summary.json."""
+    summary = json.loads(summary_path.read_text(encoding="utf-8"))
+    manifest = summary.setdefault("manifest", {})
+    manifest["kernel"] = kernel
+    timings = manifest.setdefault("timings", {})
+    timings["notebook_seconds"] = round(executed_seconds, 3)
+    timings["html_export_seconds"] = round(export_seconds, 3)
+    summary_path.write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+def card_summary(card: Mapping[str, Any]) -> dict[str, Any]:
+    """A model card's scalar fields, nested ones flattened to ``metrics.accuracy`` style (two levels deep);
+    lists and tables (confusion matrices, per-class lists) are left out."""
+    flat: dict[str, Any] = {}
+    for key, value in card.items():
+        if isinstance(value, Mapping):
+            for inner, item in value.items():
+                if isinstance(item, str | int | float | bool) or item is None:
+                    flat[f"{key}.{inner}"] = item
+        elif isinstance(value, str | int | float | bool) or value is None:
+            flat[key] = value
+    return flat
+
+
+def run_manifest(
+    *,
+    files: Mapping[str, str | os.PathLike[str]],
+    parameters: Mapping[str, Any],
+    models: Mapping[str, Mapping[str, Any]],
+    run_id: str,
+    timings: Mapping[str, float],
+) -> dict[str, Any]:
+    """The reproducibility record summary.json carries: input sha256s, parameters, model versions and
+    metrics (the scalar fields of each model card), package version, run id, time and stage timings."""
+    return {
+        "run_id": run_id,
+        "created_at": dt.datetime.now(dt.timezone.utc).astimezone(_seoul()).isoformat(timespec="seconds"),
+        "package_version": __version__,
+        "python": sys.version.split()[0],
+        "inputs": {name: {"path": str(path), "sha256": file_sha256(path)} for name, path in files.items()},
+        "parameters": dict(parameters),
+        "models": {name: card_summary(card) for name, card in models.items()},
+        "timings": {name: round(float(seconds), 3) for name, seconds in timings.items()},
+    }
+
+
+# ---------------------------------------------------------------- batches
+
+
+@dataclass
+class BatchRun:
+    """One campaign of a batch: what to run, and after running, how it went."""
+
+    campaign_id: str
+    data_dir: str | None = None
+    out_dir: str | None = None
+    parameters: dict[str, Any] | None = None
+    notebook: str | None = None
+    status: str = "pending"
+    seconds: float = 0.0
+    output: str = ""
+
+    def log_line(self) -> str:
+        """``campaign<TAB>status<TAB>seconds<TAB>output or error``: one line per run for a scheduler."""
+        return f"{self.campaign_id}\t{self.status}\t{self.seconds:.1f}s\t{self.output}"
+
+
+_BATCH_KEYS = {"data", "out", "parameters", "campaigns"}
+_ENTRY_KEYS = {"campaign", "data", "out", "parameters"}
+
+
+def read_batch_file(path: str | os.PathLike[str], *, notebook: str | None = None) -> list[BatchRun]:
+    """Campaign runs from a YAML batch file.
+
+    ```yaml
+    data: data/sample          # optional defaults for every entry
+    out: reports
+    parameters: {channels: [danggeun, facebook]}
+    campaigns:
+      - incheon-danggeun-apec-2024
+      - campaign: bupyeong-parking-2024
+        parameters: {date_from: 2024-06-01}
+    ```
+
+    Relative ``data``/``out`` paths are taken relative to the batch file's folder.
+    """
+    import yaml
+
+    file = Path(path)
+    if not file.is_file():
+        raise ParameterError(f"batch file not found: {file}")
+    try:
+        spec = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ParameterError(f"batch file {file} is not valid YAML: {exc}") from exc
+    if isinstance(spec, list):
+        spec = {"campaigns": spec}
+    if not isinstance(spec, dict) or not isinstance(spec.get("campaigns"), list) or not spec["campaigns"]:
+        raise ParameterError(f"batch file {file} needs a non-empty 'campaigns' list")
+    unknown = set(spec) - _BATCH_KEYS
+    if unknown:
+        raise ParameterError(
+            f"batch file {file}: unknown key(s) {sorted(unknown)}; allowed: {sorted(_BATCH_KEYS)}"
+        )
+
+    def where(value: object) -> str | None:
+        return None if value is None else str((file.parent / str(value)).resolve())
+
+    runs = []
+    for entry in spec["campaigns"]:
+        item = {"campaign": entry} if isinstance(entry, str) else entry
+        if not isinstance(item, dict) or not isinstance(item.get("campaign"), str):
+            raise ParameterError(
+                f"batch file {file}: each campaign is an id or a mapping with 'campaign': {entry!r}"
+            )
+        extra = set(item) - _ENTRY_KEYS
+        if extra:
+            raise ParameterError(f"batch file {file}: unknown key(s) {sorted(extra)} in {item['campaign']!r}")
+        parameters = {**(spec.get("parameters") or {}), **(item.get("parameters") or {})}
+        runs.append(
+            BatchRun(
+                campaign_id=item["campaign"],
+                data_dir=where(item.get("data", spec.get("data"))),
+                out_dir=where(item.get("out", spec.get("out"))),
+                parameters={k: _plain_value(v) for k, v in parameters.items()},
+                notebook=notebook,
+            )
+        )
+    return runs
+
+
+def parse_parameter(text: str) -> object:
+    """A ``-p NAME VALUE`` value read as YAML (numbers, lists, null); dates become ISO strings."""
+    import yaml
+
+    try:
+        return _plain_value(yaml.safe_load(text))
+    except yaml.YAMLError:
+        return text
+
+
+def _plain_value(value: object) -> object:
+    """YAML dates become ISO strings, so every parameter survives the trip through a command line."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return [_plain_value(v) for v in value]
+    return value
+
+
+def run_batch(runs: Iterable[BatchRun], *, echo: Callable[[str], object] = print) -> list[BatchRun]:
+    """Run each campaign in its own process (``python -m civicnlp.cli report``), one after another,
+    continuing past failures; ``echo`` gets one log line per run. Returns the runs with their status."""
+    done = []
+    for run in runs:
+        command = [sys.executable, "-m", "civicnlp.cli", "report", "--campaign", run.campaign_id]
+        if run.data_dir:
+            command += ["--data", run.data_dir]
+        if run.out_dir:
+            command += ["--out", run.out_dir]
+        if run.notebook:
+            command += ["--notebook", run.notebook]
+        for name, value in (run.parameters or {}).items():
+            command += ["-p", name, json.dumps(value, ensure_ascii=False)]
+        started = time.perf_counter()
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        run.seconds = time.perf_counter() - started
+        lines = (result.stdout if result.returncode == 0 else result.stderr).strip().splitlines()
+        run.status = "ok" if result.returncode == 0 else f"failed({result.returncode})"
+        run.output = lines[-1] if lines else ""
+        echo(run.log_line())
+        done.append(run)
+    return done
+
+
+# ---------------------------------------------------------------- helpers the notebooks call
+
+
+def select_comments(
+    frame: pd.DataFrame,
+    *,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    channels: Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """The comments inside ``date_from``..``date_to`` (whole days, Seoul time, inclusive) on ``channels``.
+
+    A selection that leaves nothing of a non-empty frame raises :class:`ParameterError` showing the dates
+    and channels the comments do have (an empty report is almost always a typo in the parameters).
+    """
+    keep = pd.Series(True, index=frame.index)
+    if date_from or date_to:
+        stamps = pd.to_datetime(frame["created_at"])
+        local = stamps.dt.tz_convert(SEOUL) if stamps.dt.tz is not None else stamps
+        days = local.dt.strftime("%Y-%m-%d")
+        if date_from:
+            keep &= days >= date_from
+        if date_to:
+            keep &= days <= date_to
+    if channels:
+        keep &= frame["channel"].astype(str).isin(list(channels))
+    if len(frame) and not keep.any():
+        stamps = pd.to_datetime(frame["created_at"])
+        raise ParameterError(
+            f"no comments in the selection date_from={date_from} date_to={date_to} channels={channels}; "
+            f"the comments run from {stamps.min():%Y-%m-%d} to {stamps.max():%Y-%m-%d} "
+            f"on {sorted(frame['channel'].astype(str).unique())}"
+        )
+    return frame[keep]
+
+
+def latest_summary(
+    reports_root: str | os.PathLike[str] | None, campaign_id: str, *, exclude: str | None = None
+) -> dict[str, Any] | None:
+    """The newest published ``summary.json`` of a campaign under ``reports_root`` (None when there is none).
+
+    ``exclude`` skips the run with that run id (the current one). The result gains ``_report_dir``.
+    """
+    if not reports_root:
+        return None
+    folder = Path(reports_root) / campaign_id
+    found = []
+    for path in folder.glob("*/summary.json"):
+        if path.parent.name.startswith("."):
+            continue
+        try:
+            summary = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            continue
+        manifest = summary.get("manifest") or {}
+        if exclude and manifest.get("run_id") == exclude:
+            continue
+        found.append((str(manifest.get("created_at", "")), path.parent.name, summary, path.parent))
+    if not found:
+        return None
+    *_, summary, where = max(found, key=lambda item: (item[0], item[1]))
+    return {**summary, "_report_dir": str(where)}
+
+
+HEADLINE_METRICS = {
+    "comments": "댓글 수",
+    "participants": "참여자 수",
+    "entry_share": "응모 댓글 비율",
+    "opinion_net": "의견 순감성",
+    "actionable": "답변 필요 댓글",
+    "spam": "스팸",
+    "toxic_share": "공격·혐오 비율",
+}
+
+
+HEADLINE_SHARES = ("entry_share", "opinion_net", "toxic_share")
+
+
+def headline(summary: Mapping[str, Any]) -> dict[str, float | None]:
+    """The few numbers two reports are compared on (keys of ``HEADLINE_METRICS``)."""
+    values = {key: summary.get(key) for key in HEADLINE_METRICS}
+    values["opinion_net"] = (summary.get("opinion_sentiment") or {}).get("net")
+    return {k: None if v is None else float(v) for k, v in values.items()}
+
+
+def headline_table(summaries: Mapping[str, Mapping[str, Any] | None]) -> pd.DataFrame:
+    """Headline metrics of several reports side by side (``{label: summary}``), one row per metric."""
+    table = pd.DataFrame({label: headline(s) for label, s in summaries.items() if s})
+    table.index = pd.Index([HEADLINE_METRICS[k] for k in table.index], name="지표")
+    return table
+
+
+def styled_headline(table: pd.DataFrame) -> Any:
+    """A headline table for display: counts as whole numbers, shares as percentages, missing as "-"."""
+    shares = [HEADLINE_METRICS[k] for k in HEADLINE_SHARES if HEADLINE_METRICS[k] in table.index]
+    counts = [label for label in table.index if label not in shares]
+    return table.style.format("{:,.0f}", subset=pd.IndexSlice[counts, :], na_rep="-").format(
+        "{:.1%}", subset=pd.IndexSlice[shares, :], na_rep="-"
+    )
+
+
+def comparison_table(
+    current: Mapping[str, Any], others: Mapping[str, Mapping[str, Any] | None]
+) -> pd.DataFrame:
+    """This report's headline metrics beside other reports (``{label: summary}``)."""
+    return headline_table({"이번 보고서": current, **others})
+
+
+def collect_summaries(
+    reports_root: str | os.PathLike[str] | None = None, campaign_ids: Iterable[str] | None = None
+) -> dict[str, dict[str, Any]]:
+    """The latest summary.json of each campaign under ``reports_root`` (default ``reports/``), by id."""
+    root = Path(reports_root) if reports_root is not None else config.reports_dir()
+    if not root.is_dir():
+        return {}
+    ids = list(campaign_ids) if campaign_ids else sorted(p.name for p in root.iterdir() if p.is_dir())
+    found = {c: latest_summary(root, c) for c in ids}
+    return {c: s for c, s in found.items() if s}
+
+
+def channel_table(summaries: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
+    """One row per campaign and channel from the summaries' ``by_channel`` records."""
+    rows = [
+        {"campaign_id": campaign, **record}
+        for campaign, summary in summaries.items()
+        for record in summary.get("by_channel") or []
+    ]
+    return pd.DataFrame(rows, columns=None if rows else ["campaign_id", "channel", "comments"])
+
+
+def comparison_sentences(
+    current: Mapping[str, Any], other: Mapping[str, Any] | None, label: str
+) -> list[str]:
+    """Plain Korean sentences on how this report differs from ``other`` (e.g. the previous run)."""
+    if not other:
+        return []
+    now, before = headline(current), headline(other)
+    out = []
+    if now["comments"] is not None and before["comments"] is not None:
+        diff = int(now["comments"] - before["comments"])
+        change = f"{abs(diff):,}건 {'늘었' if diff > 0 else '줄었'}습니다" if diff else "같습니다"
+        out.append(f"{label} 대비 댓글 수는 {change}.")
+    if now["opinion_net"] is not None and before["opinion_net"] is not None:
+        diff_p = (now["opinion_net"] - before["opinion_net"]) * 100
+        out.append(f"의견 순감성은 {label} 대비 {diff_p:+.0f}%p 변했습니다.")
+    return out

@@ -1,0 +1,285 @@
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from civicnlp import config
+from civicnlp.annotate import (
+    AnnotateResult,
+    annotate_comments,
+    annotate_file,
+    flag_comments,
+    neutralize_formulas,
+    write_table,
+)
+from civicnlp.cli import main
+from civicnlp.exceptions import DataContractError, ParameterError
+
+FLAGS = ["is_entry", "is_question", "is_complaint", "is_duplicate", "is_near_duplicate", "is_spam"]
+CAMPAIGN = {"campaign_id": "incheon-danggeun-apec-2024", "hashtags": "#인천당근이지;#APEC인천유치"}
+PHONE = re.compile(r"010[-. ]?\d{4}[-. ]?\d{4}")
+
+
+def _flags_of(texts_and_sentiments: list[tuple[str, str]], **columns: object) -> pd.DataFrame:
+    frame = pd.DataFrame(texts_and_sentiments, columns=["text_masked", "sentiment"]).assign(**columns)
+    return flag_comments(frame, campaign=CAMPAIGN)
+
+
+@pytest.mark.parametrize(
+    ("text", "sentiment", "expected"),
+    [
+        ("참여합니다!", "positive", {"is_entry"}),
+        ("응모해요~ 당첨 기원합니다", "positive", {"is_entry"}),
+        ("이벤트 참여 완료했어요", "positive", {"is_entry"}),
+        ("단골 맺었어요 ㅎㅎ", "positive", {"is_entry"}),
+        ("#인천당근이지 화이팅", "positive", {"is_entry"}),
+        ("인천 당근 이지 화이팅", "positive", {"is_entry"}),  # the hashtag, spaced
+        ("#apec인천유치 응원해요", "positive", {"is_entry"}),
+        ("당첨자 발표는 언제 하나요", "neutral", {"is_question"}),
+        ("경품은 어디서 받죠?", "neutral", {"is_question"}),
+        ("주차장 몇 시까지 운영하는지요", "neutral", {"is_question"}),
+        ("이번 축제 가볼까요", "positive", {"is_question"}),
+        ("재밌으니까요", "positive", set()),
+        ("어디서나 추천할게요", "positive", set()),
+        ("버스 노선 바뀌어서 너무 불편해요", "negative", {"is_complaint"}),
+        ("경품 아직도 안 왔는데 어떻게 된 건가요?", "negative", {"is_question", "is_complaint"}),
+        ("참여했는데 당첨 발표 왜 안 해요?", "negative", {"is_entry", "is_question", "is_complaint"}),
+        ("진짜 별로네요", "negative", set()),  # negative, but no cue and no question: an opinion
+        ("실망이에요 최악", "negative", set()),  # strong feeling, nothing to answer
+        ("로그인 오류 해결해 주세요", "negative", {"is_complaint"}),
+        ("차라리 예전 노선으로 돌려주세요", "negative", {"is_complaint"}),  # a demand
+        ("많이 참여해 주세요", "positive", set()),
+        ("헬스 PT 체험권 무료 <URL>", "neutral", {"is_spam"}),
+        ("불편한 점 하나도 없었어요", "positive", set()),  # a cue without negative sentiment
+        ("부업으로 월 300 수익 보장 <URL>", "neutral", {"is_spam"}),
+        ("할인 쿠폰 받아가세요 <URL>", "neutral", {"is_spam"}),
+        ("오픈채팅방 입장하세요", "neutral", {"is_spam"}),
+        ("중고폰 최고가 매입 <전화번호> 연락주세요", "neutral", {"is_spam"}),
+        ("경품이 안 왔어요 <전화번호> 입니다", "negative", {"is_complaint"}),  # a number alone is no spam
+        ("당첨되면 맛집 투어 갈게요 참여", "positive", {"is_entry"}),
+        ("2025 APEC 인천에서 만나요! 응모 <전화번호> 문자주세요", "positive", {"is_entry"}),
+        ("참여 가능 지역이 어디예요", "neutral", {"is_question"}),
+        ("참가 요금 너무 비싸요", "negative", set()),  # 참가 요…, not 참가요
+        ("참여합니다 <전화번호>", "positive", {"is_entry"}),  # a number for the prize is no spam
+        ("자세한 내용은 <URL> 에서 보세요", "neutral", set()),  # a link alone is no ad
+        ("", "neutral", set()),
+    ],
+)
+def test_flags_of_single_comments(text, sentiment, expected):
+    flags = _flags_of([(text, sentiment)], author_id="u1", campaign_id=CAMPAIGN["campaign_id"]).iloc[0]
+    assert {name for name in FLAGS if flags[name]} == expected
+
+
+LONG = "이번 축제 정말 즐거웠고 아이들도 좋아해서 다음에도 꼭 오고 싶어요"
+
+
+def test_duplicates_near_duplicates_and_repeats():
+    rows = [
+        # author, minutes after start, text, campaign
+        ("a", 0, "참여합니다", "c1"),
+        ("b", 1, "참여합니다", "c1"),  # a short stock line from someone else: not a copy
+        ("a", 2, "참여 합니다", "c1"),  # same author, same text but for spaces
+        ("d", 3, LONG, "c1"),  # copy-paste of the (earlier) row below
+        ("c", -5, LONG, "c1"),  # the original: earliest by time although later in the file
+        ("e", 5, LONG + "!!", "c1"),  # near copy
+        ("a", 6, "참여합니다", "c1"),  # a's third identical entry: repeated posting
+        ("f", 7, LONG, "c2"),  # another campaign: no copy
+        ("g", 8, "버스 노선이 바뀌어서 출근이 너무 힘들어졌어요", "c1"),
+        ("h", 9, "버스 노선이 바뀌어서 퇴근이 조금 편해졌어요", "c1"),  # similar topic, not a near copy
+    ]
+    start = pd.Timestamp("2024-05-16 10:00", tz="Asia/Seoul")
+    frame = pd.DataFrame(
+        {
+            "author_id": [r[0] for r in rows],
+            "created_at": [start + pd.Timedelta(minutes=r[1]) for r in rows],
+            "text_masked": [r[2] for r in rows],
+            "campaign_id": [r[3] for r in rows],
+            "sentiment": "positive",
+        },
+        index=pd.Index([10, 11, 12, 13, 14, 15, 16, 17, 18, 19]),
+    )
+    flags = flag_comments(frame)
+    assert list(flags.index) == list(frame.index)
+    assert flags["is_duplicate"].tolist() == [
+        False,
+        False,
+        True,
+        True,
+        False,
+        False,
+        True,
+        False,
+        False,
+        False,
+    ]
+    assert flags["is_near_duplicate"].tolist() == [False] * 5 + [True] + [False] * 4
+    assert flags["is_spam"].tolist() == [True, False, True, False, False, False, True, False, False, False]
+
+
+def test_flags_work_without_optional_columns():
+    flags = flag_comments(pd.DataFrame({"text_masked": [LONG, LONG, None]}))
+    assert flags["is_duplicate"].tolist() == [False, True, False]
+    assert not flags["is_complaint"].any()
+
+
+@pytest.mark.parametrize(
+    ("cell", "written"),
+    [
+        ('=HYPERLINK("http://x")', '\'=HYPERLINK("http://x")'),
+        ("+82 10", "'+82 10"),
+        ("-1+2", "'-1+2"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tcmd", "'\tcmd"),
+        ("\r=1", "'\r=1"),
+        ("참여합니다 =)", "참여합니다 =)"),
+        ("", ""),
+    ],
+)
+def test_neutralize_formulas(cell, written):
+    out = neutralize_formulas(pd.DataFrame({"text_masked": [cell], "likes": [-1]}))
+    assert out["text_masked"].iloc[0] == written
+    assert out["likes"].iloc[0] == -1  # numbers are not text cells
+
+
+def test_write_table_csv_is_injection_safe_and_never_holds_raw_text(tmp_path):
+    frame = pd.DataFrame(
+        {"comment_id": ["=1+1", "c2"], "text": ["=cmd|' /C calc'!A0", "경품 번호 010-1234-5678 입니다"]}
+    )
+    path = write_table(frame, tmp_path / "out.csv")
+    raw = path.read_text(encoding="utf-8-sig")
+    assert not PHONE.search(raw)
+    back = pd.read_csv(path, keep_default_na=False)
+    assert list(back.columns) == ["comment_id", "text_masked"]
+    assert back["comment_id"].tolist() == ["'=1+1", "c2"]
+    assert back["text_masked"].iloc[0].startswith("'=")
+    assert "<전화번호>" in back["text_masked"].iloc[1]
+
+
+def test_write_table_parquet_and_bad_suffix(tmp_path):
+    frame = pd.DataFrame({"text": ["a"], "text_masked": ["a"], "likes": [1]})
+    path = write_table(frame, tmp_path / "sub" / "out.parquet")
+    assert list(pd.read_parquet(path).columns) == ["text_masked", "likes"]
+    with pytest.raises(ParameterError, match=r"\.csv or \.parquet"):
+        write_table(frame, tmp_path / "out.xlsx")
+
+
+def test_annotate_needs_text_column():
+    with pytest.raises(DataContractError, match="text"):
+        annotate_comments(pd.DataFrame({"body": ["x"]}))
+
+
+# ---------------------------------------------------------------- with the real tokenizer and shipped models
+
+
+@pytest.fixture(scope="session")
+def models():
+    from civicnlp import classify
+
+    roles = ("sentiment", "policy_area", "toxicity")
+    missing = [role for role in roles if not (classify.models_dir() / f"{role}.skops").is_file()]
+    if missing:
+        pytest.skip(f"shipped models {missing} are not in {classify.models_dir()} (civicnlp train NAME)")
+    return {role: classify.load_model(role) for role in roles}
+
+
+COMMENTS = pd.DataFrame(
+    {
+        "comment_id": ["c1", "c2", "c3", "c4", "c5"],
+        "campaign_id": CAMPAIGN["campaign_id"],
+        "channel": ["danggeun", "danggeun", "facebook", "instagram", "blog"],
+        "text": [
+            "참여합니다! 경품 받을 번호 010-1234-5678 이에요ㅋㅋㅋㅋ",
+            "축제 정말 즐거웠어요 최고!",
+            "주차 단속 너무 심하네요 최악입니다",
+            "당첨자 발표 언제 하나요? abc@naver.com 으로 연락주세요",
+            '=HYPERLINK("http://evil") 클릭',
+        ],
+        "created_at": pd.date_range("2024-05-16 10:00", periods=5, freq="h", tz="Asia/Seoul"),
+        "author_id": ["u1", "u2", "u3", "u4", "u5"],
+        "parent_id": pd.Series([pd.NA] * 5, dtype="str"),
+        "likes": [0, 3, 7, 1, 0],
+        "extra": ["kept"] * 5,
+    }
+)
+
+
+def test_annotate_comments_real(models):
+    out = annotate_comments(COMMENTS, campaign=CAMPAIGN, models=models)
+    assert len(out) == len(COMMENTS) and list(out.index) == list(COMMENTS.index)
+    assert "text" not in out.columns and out["extra"].tolist() == ["kept"] * 5
+    for column in [
+        "text_masked",
+        "sentiment",
+        "p_negative",
+        "p_positive",
+        "policy_area",
+        "toxicity",
+        "p_toxic",
+    ]:
+        assert column in out.columns
+    text = out.select_dtypes(exclude="number").astype(str)  # (a probability can read 0.0101234567...)
+    assert not text.apply(lambda col: col.str.contains(PHONE)).any().any()
+    assert not text.apply(lambda col: col.str.contains("abc@naver.com", regex=False)).any().any()
+    assert "<전화번호>" in out.loc[0, "text_masked"] and "<이메일>" in out.loc[3, "text_masked"]
+    probabilities = out[[c for c in out.columns if c in ("p_negative", "p_neutral", "p_positive")]]
+    assert probabilities.sum(axis=1).tolist() == pytest.approx([1.0] * 5)
+    assert out.loc[1, "sentiment"] == "positive" and out.loc[2, "sentiment"] == "negative"
+    assert out.loc[0, "is_entry"] and out.loc[3, "is_question"]
+    assert out.loc[2, "is_complaint"]  # negative + 단속/최악
+    assert "축제" in out.loc[1, "nouns"].split() and "주차" in out.loc[2, "tokens"].split()
+    assert "전화" not in out.loc[0, "tokens"]  # placeholders are not words
+    assert out["p_toxic"].between(0, 1).all()
+
+
+def test_annotate_comments_empty_frame(models):
+    out = annotate_comments(COMMENTS.iloc[:0], models=models)
+    assert out.empty and "sentiment" in out.columns and "is_spam" in out.columns
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_cli_annotate_row_accounting(models, tmp_path, suffix):
+    raw = COMMENTS.drop(columns="created_at").assign(created_at="2024-05-16 10:00")
+    raw.loc[1, "created_at"] = "not a date"  # ingestion quarantine
+    raw.loc[2, "text"] = "   "  # blank text: ingestion quarantine
+    raw.loc[3, "text"] = "\u200b\u200b"  # only zero-width characters: empty after normalization
+    source = tmp_path / "comments.csv"
+    raw.to_csv(source, index=False)
+    out, quarantine = tmp_path / f"scored{suffix}", tmp_path / f"quarantine{suffix}"
+    read = pd.read_csv if suffix == ".csv" else pd.read_parquet
+    result = CliRunner().invoke(
+        main, ["annotate", str(source), "--out", str(out), "--quarantine", str(quarantine)]
+    )
+    assert result.exit_code == 0, result.output
+    line = result.output.strip().splitlines()[-1]
+    assert line.startswith("5 rows read / 2 annotated / 3 quarantined")
+    assert "empty after normalization: 1" in line
+    scored, held = read(out), read(quarantine)
+    assert len(scored) + len(held) == 5
+    assert "text" not in scored.columns and "text" not in held.columns
+    for frame in (scored, held):
+        text = frame.select_dtypes(exclude="number").astype(str)
+        assert not text.apply(lambda col: col.str.contains(PHONE)).any().any()
+    if suffix == ".csv":
+        assert scored.loc[scored["comment_id"] == "c5", "text_masked"].item().startswith("'=")
+
+
+def test_cli_annotate_reports_a_bad_file(tmp_path):
+    bad = tmp_path / "comments.csv"
+    bad.write_text("a,b\n1,2\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["annotate", str(bad), "--out", str(tmp_path / "o.csv")])
+    assert result.exit_code == 2
+    assert "missing required" in result.output
+
+
+def test_annotate_the_sample_campaign(models, tmp_path):
+    source = config.sample_dir() / "comments" / "incheon-danggeun-apec-2024.csv"
+    if not source.is_file():
+        pytest.skip("the sample campaign has not landed")
+    result = annotate_file(source, out=tmp_path / "scored.parquet", models=models)
+    assert isinstance(result, AnnotateResult)
+    assert result.rows_in == len(result.data) + len(result.quarantine)
+    assert result.data["is_entry"].mean() > 0.2  # a comment-to-enter event
+    assert not result.data["text_masked"].str.contains(PHONE).any()

@@ -1,0 +1,345 @@
+"""The four classifiers: estimator contract, skops persistence and its refusal of untrusted files, the shipped
+models on obvious cases and on their own validation splits, and the train/evaluate commands."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+import skops.io
+from click.testing import CliRunner
+from conftest import require_corpus
+from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer
+
+from civicnlp import classify, datasets
+from civicnlp.cli import main
+from civicnlp.exceptions import ModelError, ParameterError
+
+TINY_TEXTS = [
+    "축제 정말 즐거웠어요 최고!",
+    "주차 단속 너무 심하네요 최악입니다",
+    "아이들과 함께 다녀왔는데 좋았어요",
+    "버스 배차 간격이 길어서 불편해요",
+    "행사 준비 감사합니다",
+    "쓰레기 문제 해결해 주세요",
+] * 3
+TINY_LABELS = {
+    "sentiment": ["positive", "negative"] * 9,
+    "policy_area": ["문화/예술/체육/언론", "교통/건축/국토", "육아/교육"] * 6,
+    "news_section": ["사회", "경제", "스포츠"] * 6,
+    "toxicity": ["none", "offensive", "hate"] * 6,
+}
+
+
+@pytest.fixture(scope="module")
+def tiny_models() -> dict[str, Pipeline]:
+    return {
+        name: classify.compact_model(classify.build_pipeline(name).fit(TINY_TEXTS, TINY_LABELS[name]))
+        for name in classify.MODEL_NAMES
+    }
+
+
+# --- estimator contract ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", classify.MODEL_NAMES)
+def test_pipeline_clones_with_the_same_parameters(name):
+    pipe = classify.build_pipeline(name)
+    twin = clone(pipe)
+    assert twin is not pipe
+    assert repr(twin.get_params()) == repr(pipe.get_params())
+
+
+@pytest.mark.parametrize("name", classify.MODEL_NAMES)
+def test_fitted_pipeline_probabilities_follow_classes(name, tiny_models):
+    model = tiny_models[name]
+    expected = {*TINY_LABELS[name], "neutral"} if name == "sentiment" else set(TINY_LABELS[name])
+    assert set(model.classes_) == expected
+    proba = model.predict_proba(TINY_TEXTS[:6])
+    assert proba.shape == (6, len(model.classes_))
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)
+    assert list(model.predict(TINY_TEXTS[:6])) == list(model.classes_[proba.argmax(axis=1)])
+
+
+@pytest.mark.parametrize("bad", [None, float("nan"), "", "   ", "ㅋㅋㅋㅋㅋ", "😀😀", "a" * 5000])
+def test_fitted_pipeline_scores_messy_text(bad, tiny_models):
+    proba = tiny_models["toxicity"].predict_proba([bad])
+    assert proba.shape == (1, 3)
+    assert np.isfinite(proba).all()
+
+
+@pytest.mark.parametrize(
+    ("threshold", "p_positive", "expected"),
+    [
+        (0.65, 0.50, "neutral"),
+        (0.65, 0.64, "neutral"),
+        (0.65, 0.66, "positive"),
+        (0.65, 0.36, "neutral"),
+        (0.65, 0.34, "negative"),
+        (0.75, 0.70, "neutral"),
+        (0.55, 0.60, "positive"),
+    ],
+)
+def test_neutral_band_is_neutral_exactly_below_the_threshold(threshold, p_positive, expected):
+    # a logistic regression on x with coef 1 and intercept 0 gives p = sigmoid(x): pick x for the wanted p
+    X = np.array([[-3.0], [-1.0], [1.0], [3.0]] * 5)
+    y = np.array(["negative", "negative", "positive", "positive"] * 5, dtype=object)
+    band = classify.NeutralBand(LogisticRegression(), threshold=threshold).fit(X, y)
+    band.estimator_.coef_[:] = 1.0
+    band.estimator_.intercept_[:] = 0.0
+    x = np.log(p_positive / (1 - p_positive))
+    proba = band.predict_proba([[x]])
+    assert list(band.classes_) == ["negative", "neutral", "positive"]
+    assert band.predict([[x]])[0] == expected
+    np.testing.assert_allclose(proba.sum(), 1.0)
+    # the two sides keep the binary model's ratio
+    np.testing.assert_allclose(proba[0, 2] / proba[0, 0], p_positive / (1 - p_positive))
+
+
+@pytest.mark.parametrize("threshold", [0.5, 0.8, 1.2])
+def test_neutral_band_rejects_thresholds_outside_its_range(threshold):
+    with pytest.raises(ParameterError, match="threshold"):
+        classify.NeutralBand(LogisticRegression(), threshold=threshold).fit([[0.0], [1.0]], ["a", "b"])
+
+
+def test_nb_logistic_regression_is_binary():
+    with pytest.raises(ParameterError, match="binary"):
+        classify.NBLogisticRegression().fit(np.eye(3), ["a", "b", "c"])
+
+
+@pytest.mark.parametrize(
+    ("confidence", "correct", "expected"),
+    [
+        ([0.9] * 10, [1] * 9 + [0], 0.0),
+        ([1.0] * 4, [1, 1, 0, 0], 0.5),
+        ([0.6, 0.6, 0.95, 0.95], [1, 0, 1, 1], 0.075),
+    ],
+)
+def test_expected_calibration_error(confidence, correct, expected):
+    assert classify.expected_calibration_error(np.array(confidence), np.array(correct)) == pytest.approx(
+        expected
+    )
+
+
+# --- persistence ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", classify.MODEL_NAMES)
+def test_skops_round_trip_gives_the_same_probabilities(name, tiny_models, tmp_path):
+    path = classify.save_model(tiny_models[name], tmp_path / f"{name}.skops")
+    loaded = classify.load_model_file(path)
+    np.testing.assert_allclose(loaded.predict_proba(TINY_TEXTS), tiny_models[name].predict_proba(TINY_TEXTS))
+
+
+def test_trusted_types_are_exactly_what_the_pipelines_hold(tiny_models, tmp_path):
+    needed: set[str] = set()
+    for name, model in tiny_models.items():
+        path = classify.save_model(model, tmp_path / f"{name}.skops")
+        needed |= set(skops.io.get_untrusted_types(file=path))
+    assert needed == set(classify.TRUSTED_TYPES)
+
+
+def test_a_file_with_an_untrusted_type_is_refused_naming_it(tmp_path):
+    evil = Pipeline([("run", FunctionTransformer(os.system)), ("clf", LogisticRegression())])
+    path = tmp_path / "evil.skops"
+    skops.io.dump(evil, path)
+    with pytest.raises(ModelError, match=r"untrusted types.*system"):
+        classify.load_model_file(path)
+
+
+@pytest.mark.parametrize("content", [b"", b"not a zip file", b"PK\x03\x04broken"])
+def test_a_corrupt_file_is_a_model_error(tmp_path, content):
+    path = tmp_path / "broken.skops"
+    path.write_bytes(content)
+    with pytest.raises(ModelError, match="not a readable skops"):
+        classify.load_model_file(path)
+
+
+def test_unknown_or_missing_model_is_a_clear_error(tmp_path):
+    with pytest.raises(ParameterError, match="unknown model"):
+        classify.load_model("spam")
+    with pytest.raises(ModelError, match="civicnlp train sentiment"):
+        classify.load_model("sentiment", model_dir=tmp_path)
+
+
+# --- the shipped models ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", classify.MODEL_NAMES)
+def test_shipped_model_is_small_and_cached(name):
+    path = classify.models_dir() / f"{name}.skops"
+    assert path.stat().st_size <= 10 * 2**20
+    assert classify.load_model(name) is classify.load_model(name)
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        ("sentiment", "축제 정말 즐거웠어요 최고!", "positive"),
+        ("sentiment", "주차 단속 너무 심하네요 최악입니다", "negative"),
+        ("sentiment", "이벤트 덕분에 가족과 행복한 시간 보냈습니다 감사합니다", "positive"),
+        ("sentiment", "시간 낭비였고 진행도 엉망이라 실망했어요", "negative"),
+        ("policy_area", "출퇴근 광역버스 배차 간격을 줄이고 지하철 노선을 연장해 주세요", "교통/건축/국토"),
+        ("policy_area", "유기견 보호소 지원과 반려동물 학대 처벌 강화를 요청합니다", "반려동물"),
+        ("news_section", "손흥민 시즌 10호골 토트넘 승리 견인", "스포츠"),
+        ("news_section", "코스피 외국인 매도에 하락 마감 환율 상승", "경제"),
+        ("toxicity", "오늘 공연 정말 좋았어요", "none"),
+    ],
+)
+def test_shipped_model_gets_obvious_cases_right(name, text, expected):
+    model = classify.load_model(name)
+    assert model.predict([text])[0] == expected
+
+
+@pytest.mark.parametrize("insult", ["이 미친 새끼야 꺼져 병신아", "머리가 텅 빈 한심한 놈들 다 꺼져라"])
+def test_shipped_toxicity_flags_an_insult_as_toxic(insult):
+    model = classify.load_model("toxicity")
+    assert model.predict([insult])[0] in {"offensive", "hate"}
+    proba = model.predict_proba([insult])[0]
+    toxic = [list(model.classes_).index(label) for label in ("offensive", "hate")]
+    assert proba[toxic].sum() > 0.5
+
+
+@pytest.mark.parametrize("name", classify.MODEL_NAMES)
+def test_shipped_card_documents_the_model(name):
+    card = classify.model_card(name)
+    model = classify.load_model(name)
+    assert card["name"] == name
+    assert card["classes"] == [str(c) for c in model.classes_]
+    assert len(card["corpus"]["sha256"]) == 64
+    assert card["corpus"]["licence"]
+    for key in ("accuracy", "macro_f1", "per_class_f1", "confusion_matrix", "ece"):
+        assert key in card["validation"]
+    assert card["train_seconds"] > 0
+    assert (classify.models_dir() / f"{name}.card.md").read_text(encoding="utf-8").startswith("# Model card")
+
+
+VALIDATION = {
+    # name -> (corpus folder, metric the card reports)
+    "sentiment": ("nsmc", "accuracy"),
+    "policy_area": ("petitions", "macro_f1"),
+    "news_section": ("ynat", "macro_f1"),
+    "toxicity": ("korean_hate_speech", "macro_f1"),
+}
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("name", classify.MODEL_NAMES)
+def test_shipped_model_meets_its_card_on_the_validation_split(name):
+    folder, metric = VALIDATION[name]
+    require_corpus(folder)
+    card = classify.model_card(name)
+    assert card["corpus"]["sha256"] == datasets.corpus_sha256(datasets.CORPORA[card["corpus"]["name"]].name)
+    val = classify.validation_data(name)
+    assert len(val) == card["rows"]["validation"]
+    metrics = classify.evaluate(classify.load_model(name), val["text"].tolist(), val["label"].tolist())
+    assert metrics[metric] == pytest.approx(card["validation"][metric], abs=0.01)
+
+
+# --- commands -------------------------------------------------------------------------------------
+
+
+def test_evaluate_command_prints_metrics_of_a_labelled_file(tmp_path):
+    data = tmp_path / "labelled.csv"
+    data.write_text(
+        "comment,gold\n축제 정말 즐거웠어요 최고!,positive\n주차 단속 너무 심하네요 최악입니다,negative\n",
+        encoding="utf-8",
+    )
+    args = ["evaluate", "sentiment", "--data", str(data), "--text-col", "comment", "--label-col", "gold"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    metrics = json.loads(result.output)
+    assert metrics["rows"] == 2
+    assert metrics["accuracy"] == 1.0
+
+
+def test_evaluate_command_names_a_missing_column(tmp_path):
+    data = tmp_path / "labelled.csv"
+    data.write_text("text,label\n좋아요,positive\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["evaluate", "sentiment", "--data", str(data), "--label-col", "gold"])
+    assert result.exit_code == 2
+    assert "no column gold" in result.output
+
+
+def test_train_command_writes_model_and_card_from_a_data_home(tmp_path):
+    home = _tiny_ynat_home(tmp_path)
+    out = tmp_path / "models"
+    args = ["train", "news_section", "--data-home", str(home), "--out", str(out)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "news_section: accuracy" in result.output
+    card = classify.model_card("news_section", model_dir=out)
+    assert card["corpus"]["sha256"] == datasets.corpus_sha256("ynat", data_home=home)
+    assert card["rows"] == {"train": 12, "validation": 3}
+    model = classify.load_model("news_section", model_dir=out)
+    assert set(model.classes_) == {"스포츠", "경제", "정치"}
+    assert Path(out / "news_section.card.md").is_file()
+
+
+def test_most_uncertain_lists_the_closest_calls_first(tiny_models):
+    model = tiny_models["toxicity"]
+    sample = classify.most_uncertain(model, TINY_TEXTS[:6], n=4)
+    assert len(sample) == 4
+    assert sample["margin"].is_monotonic_increasing
+    assert {"text", "predicted", "label", "p_none", "p_offensive", "p_hate"} <= set(sample.columns)
+    assert (sample["label"] == "").all()
+    proba = model.predict_proba(TINY_TEXTS[:6])
+    assert sample["margin"].iloc[0] == pytest.approx(min(np.diff(np.sort(p)[-2:])[0] for p in proba))
+
+
+def _tiny_ynat_home(root: Path) -> Path:
+    home = root / "home"
+    (home / "ynat").mkdir(parents=True)
+    rows = [("손흥민 시즌 골 승리", "스포츠"), ("코스피 하락 마감", "경제"), ("국회 법안 통과", "정치")]
+    for split, repeat in (("train", 4), ("val", 1)):
+        lines = ["id,title,topic", *(f"{i},{t},{s}" for i, (t, s) in enumerate(rows * repeat))]
+        (home / "ynat" / f"{split}.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return home
+
+
+def test_train_adds_analyst_labels_and_records_them(tmp_path):
+    home = _tiny_ynat_home(tmp_path)
+    extra = tmp_path / "labels.csv"
+    extra.write_text("text,label\n류현진 완봉승,스포츠\n라벨 없는 줄,\n환율 급등,경제\n", encoding="utf-8")
+    out = tmp_path / "models"
+    args = [
+        "train",
+        "news_section",
+        "--data-home",
+        str(home),
+        "--out",
+        str(out),
+        "--extra-labels",
+        str(extra),
+    ]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    card = classify.model_card("news_section", model_dir=out)
+    assert card["rows"]["train"] == 14
+    assert card["extra_labels"]["rows"] == 2
+    assert card["extra_labels"]["sha256"] == datasets.file_sha256(extra)
+
+
+def test_train_refuses_labels_the_model_does_not_know(tmp_path):
+    home = _tiny_ynat_home(tmp_path)
+    extra = tmp_path / "labels.csv"
+    extra.write_text("text,label\n오늘 날씨 맑음,날씨\n", encoding="utf-8")
+    args = [
+        "train",
+        "news_section",
+        "--data-home",
+        str(home),
+        "--out",
+        str(tmp_path),
+        "--extra-labels",
+        str(extra),
+    ]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2
+    assert "날씨" in result.output

@@ -1,0 +1,265 @@
+"""Every notebook in notebooks/ runs through papermill; the campaign report's outputs are checked against the
+data: files present, numbers that match comments_scored.csv, no PII, code hidden, images embedded, and
+Hangul that renders in a real browser.
+
+The report runs once per session as a batch of two campaigns, the sample's main campaign and a broken one,
+the way a scheduler would call it (``civicnlp report --batch``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import papermill
+import pytest
+
+from civicnlp import config, report
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+MAIN = "incheon-danggeun-apec-2024"
+BROKEN = "broken-campaign"
+PHONE_RE = re.compile(r"01[016789][-. ]?\d{3,4}[-. ]?\d{4}")
+EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="session")
+def batch(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """``civicnlp report --batch`` on the main sample campaign and a campaign whose comments file is a PNG."""
+    sample = config.sample_dir()
+    if not (sample / "campaigns.csv").is_file():
+        pytest.fail("data/sample is missing: the report notebook needs the shipped sample")
+    tmp = tmp_path_factory.mktemp("batch")
+    data = tmp / "data"
+    (data / "comments").mkdir(parents=True)
+    lines = (sample / "campaigns.csv").read_text(encoding="utf-8").splitlines()
+    header = lines[0]
+    main_row = next(line for line in lines if line.startswith(MAIN + ","))
+    broken_row = ",".join(
+        [BROKEN, "고장난 캠페인", "2024-05-16", "2024-05-24"] + [""] * (header.count(",") - 3)
+    )
+    (data / "campaigns.csv").write_text("\n".join([header, main_row, broken_row]) + "\n", encoding="utf-8")
+    shutil.copy(sample / "releases.csv", data / "releases.csv")
+    source = next((sample / "comments").glob(f"{MAIN}.*"))
+    shutil.copy(source, data / "comments" / source.name)
+    (data / "comments" / f"{BROKEN}.csv").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    batch_file = tmp / "batch.yaml"
+    batch_file.write_text(f"data: {data}\nout: reports\ncampaigns: [{MAIN}, {BROKEN}]\n", encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "civicnlp.cli", "report", "--batch", str(batch_file)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    lines = result.stdout.strip().splitlines()
+    html = Path(lines[0].split("\t")[3]) if lines and "\tok\t" in lines[0] else None
+    return {
+        "result": result,
+        "lines": lines,
+        "html": html,
+        "input": data / "comments" / source.name,
+        "out": tmp,
+    }
+
+
+@pytest.fixture(scope="session")
+def outputs(batch: dict) -> Path:
+    if batch["html"] is None:
+        pytest.fail(f"the sample report failed: {batch['lines']}\n{batch['result'].stderr[-3000:]}")
+    return batch["html"].parent
+
+
+def test_batch_continues_past_the_broken_campaign_and_exits_non_zero(batch):
+    assert batch["result"].returncode == 1
+    assert [line.split("\t")[:2] for line in batch["lines"]] == [[MAIN, "ok"], [BROKEN, "failed(2)"]]
+    failure = batch["lines"][1].split("\t")[3]
+    assert "raised DataContractError" in failure and "cell" in failure
+    kept = list((batch["out"] / "reports" / BROKEN).glob("*.failed-*.ipynb"))
+    assert len(kept) == 1
+    assert [p for p in (batch["out"] / "reports" / BROKEN).iterdir()] == kept  # no report, no temp folder
+
+
+def test_report_files_are_all_there(outputs):
+    assert sorted(p.name for p in outputs.iterdir()) == sorted(report.OUTPUT_FILES)
+
+
+def test_summary_numbers_equal_a_direct_computation_from_the_scored_csv(outputs):
+    summary = json.loads((outputs / "summary.json").read_text(encoding="utf-8"))
+    scored = pd.read_csv(outputs / "comments_scored.csv", encoding="utf-8-sig", dtype={"author_id": "str"})
+    flags = {c: scored[c].astype(str).str.lower().eq("true") for c in scored.columns if c.startswith("is_")}
+    assert summary["comments"] == len(scored) > 1000
+    assert summary["participants"] == scored["author_id"].dropna().nunique()
+    assert summary["entries"] == flags["is_entry"].sum()
+    assert summary["questions"] == flags["is_question"].sum()
+    assert summary["complaints"] == flags["is_complaint"].sum()
+    assert summary["duplicates"] == flags["is_duplicate"].sum()
+    assert summary["spam"] == flags["is_spam"].sum()
+    not_spam = scored[~flags["is_spam"]]
+    for sentiment in ("negative", "positive"):
+        assert summary["sentiment"][sentiment]["count"] == not_spam["sentiment"].eq(sentiment).sum()
+    by_channel = {c["channel"]: c["comments"] for c in summary["by_channel"]}
+    assert by_channel == scored["channel"].value_counts().to_dict()
+    quality = summary["data_quality"]
+    assert quality["rows_in"] == quality["annotated"] + quality["quarantined"]
+    assert quality["reported"] == len(scored) == quality["annotated"] - quality["outside_selection"]
+    assert sum(quality["quarantine_reasons"].values()) == quality["quarantined"] > 0
+
+
+def test_manifest_records_inputs_models_and_the_run(batch, outputs):
+    manifest = json.loads((outputs / "summary.json").read_text(encoding="utf-8"))["manifest"]
+    assert manifest["inputs"]["comments"]["sha256"] == report.file_sha256(batch["input"])
+    assert manifest["parameters"]["campaign_id"] == MAIN
+    assert set(manifest["models"]) == {"sentiment", "policy_area", "toxicity"}
+    assert manifest["package_version"]
+    assert manifest["kernel"] in {config.KERNEL_NAME, "python3"}
+    stages = {"load_seconds", "annotate_seconds", "notebook_seconds", "html_export_seconds"}
+    assert stages <= set(manifest["timings"])
+    assert manifest["run_id"] in (outputs / "report.ipynb").read_text(encoding="utf-8")
+
+
+def test_no_phone_number_or_email_from_the_input_reaches_any_output(batch, outputs):
+    raw = batch["input"].read_bytes().decode("utf-8", errors="replace")
+    secrets = set(PHONE_RE.findall(raw)) | set(EMAIL_RE.findall(raw))
+    assert len(secrets) >= 3, "the sample should carry phone numbers and e-mails to mask"
+    for path in outputs.iterdir():
+        text = path.read_text(encoding="utf-8-sig")
+        leaked = sorted(s for s in secrets if s in text)
+        assert not leaked, f"{path.name} leaks {leaked[:5]}"
+
+
+def test_html_hides_code_and_embeds_every_image(outputs):
+    page = (outputs / "report.html").read_text(encoding="utf-8")
+    assert "annotate_loaded(" not in page and "import pandas" not in page
+    assert "hl-ipython3" not in page  # no highlighted source
+    code_cells = re.findall(r"<div class=\"(jp-Cell jp-CodeCell[^\"]*)\"", page)
+    assert code_cells and all("jp-mod-noInput" in c for c in code_cells)
+    images = re.findall(r"<img[^>]*src=\"([^\"]*)\"", page)
+    assert len(images) >= 6
+    assert all(src.startswith("data:image/png;base64,") for src in images)
+    assert not re.search(r"<(?:script|link)[^>]+(?:src|href)=\"https?:", page)
+    for heading in (
+        "1. 캠페인과 실행 정보",
+        "2. 요약",
+        "4. 감성",
+        "8. 읽어볼 댓글",
+        "10. 방법과 데이터 품질",
+    ):
+        assert heading in page
+
+
+def test_report_notebook_keeps_code_and_parameters(outputs):
+    book = nbformat.read(outputs / "report.ipynb", as_version=4)
+    tags = [cell.metadata.get("tags", []) for cell in book.cells]
+    assert ["parameters"] in tags and ["injected-parameters"] in tags
+    assert not [o for c in book.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+
+
+def _browser() -> str | None:
+    return next(
+        (b for b in ("chromium", "chromium-browser", "google-chrome") if shutil.which(b)),
+        None,
+    )
+
+
+def test_report_renders_hangul_in_a_headless_browser(outputs, tmp_path):
+    browser = _browser()
+    if browser is None:
+        if os.environ.get("CIVICNLP_REQUIRE_BROWSER"):
+            pytest.fail("no Chromium found and CIVICNLP_REQUIRE_BROWSER is set (apt-get install chromium)")
+        pytest.skip("no headless browser (apt-get install chromium fonts-nanum)")
+    artifacts = ROOT / "artifacts"
+    artifacts.mkdir(exist_ok=True)
+    shot = artifacts / "report-screenshot.png"
+    shot.unlink(missing_ok=True)
+    flags = [
+        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--hide-scrollbars", f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1200,2400",
+        f"--screenshot={shot}",
+    ]  # fmt: skip
+    subprocess.run(
+        [shutil.which(browser) or browser, *flags, (outputs / "report.html").as_uri()],
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert shot.is_file() and shot.stat().st_size > 50_000
+    import matplotlib.image
+
+    pixels = matplotlib.image.imread(shot)
+    assert pixels.std() > 0.05  # a rendered page, not a blank one
+
+
+def test_compare_campaigns_notebook_runs(outputs, tmp_path):
+    root = outputs.parent.parent
+    executed = tmp_path / "compare.ipynb"
+    papermill.execute_notebook(
+        str(NOTEBOOKS / "compare_campaigns.ipynb"),
+        str(executed),
+        parameters={"reports_root": str(root)},
+        kernel_name=report.kernel_name(),
+        progress_bar=False,
+    )
+    text = executed.read_text(encoding="utf-8")
+    assert MAIN in text
+    assert "image/png" in text
+
+
+def test_explore_comments_notebook_runs(tmp_path):
+    executed = tmp_path / "explore.ipynb"
+    papermill.execute_notebook(
+        str(NOTEBOOKS / "explore_comments.ipynb"),
+        str(executed),
+        parameters={"campaign_id": MAIN, "keyword": "참여", "query": "언제"},
+        kernel_name=report.kernel_name(),
+        progress_bar=False,
+    )
+    book = nbformat.read(executed, as_version=4)
+    text = json.dumps([c.get("outputs", []) for c in book.cells], ensure_ascii=False)
+    assert "참여" in text and "image/png" in text
+
+
+def test_train_and_evaluate_notebook_runs_on_a_labelled_file(tmp_path):
+    labelled = tmp_path / "labelled.csv"
+    pd.DataFrame(
+        {
+            "내용": [
+                "축제 정말 즐거웠어요 최고!",
+                "주차 단속 너무 심하네요 최악입니다",
+                "좋은 행사 감사합니다",
+            ],
+            "정답": ["positive", "negative", "positive"],
+        }
+    ).to_csv(labelled, index=False)
+    executed = tmp_path / "train.ipynb"
+    papermill.execute_notebook(
+        str(NOTEBOOKS / "train_and_evaluate.ipynb"),
+        str(executed),
+        parameters={
+            "model_name": "sentiment",
+            "data": str(labelled),
+            "text_col": "내용",
+            "label_col": "정답",
+            "n_uncertain": 2,
+            "uncertain_csv": str(tmp_path / "uncertain.csv"),
+        },
+        kernel_name=report.kernel_name(),
+        progress_bar=False,
+    )
+    assert len(pd.read_csv(tmp_path / "uncertain.csv")) == 2
+
+
+def test_every_notebook_is_executed_by_a_test():
+    source = Path(__file__).read_text(encoding="utf-8")
+    executed = set(re.findall(r"NOTEBOOKS / \"([\w.]+\.ipynb)\"", source)) | {"campaign_report.ipynb"}
+    assert {p.name for p in NOTEBOOKS.glob("*.ipynb")} <= executed

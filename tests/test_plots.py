@@ -1,0 +1,154 @@
+"""Plots: Korean fonts from packages, no missing glyphs, every helper draws a real figure."""
+
+from __future__ import annotations
+
+import io
+import warnings
+from pathlib import Path
+
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib import font_manager
+from matplotlib.figure import Figure
+
+from civicnlp import plots
+from civicnlp.exceptions import ParameterError
+
+
+@pytest.fixture
+def annotated() -> pd.DataFrame:
+    times = pd.date_range("2024-05-15 09:00", periods=60, freq="5h", tz="Asia/Seoul")
+    return pd.DataFrame(
+        {
+            "created_at": times,
+            "channel": np.resize(["danggeun", "facebook", "instagram", "blog"], 60),
+            "sentiment": np.resize(["positive", "positive", "neutral", "negative", "positive"], 60),
+            "policy_area": np.resize(["관광/문화", "교통", "행정 💬"], 60),
+            "p_negative": np.linspace(0.05, 0.6, 60),
+            "p_positive": np.linspace(0.9, 0.3, 60),
+        }
+    )
+
+
+def _render(fig: Figure) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
+
+
+def test_korean_fonts_come_from_the_package_without_importing_it():
+    files = plots.korean_font_files()
+    assert any(f.name == "NanumGothic.ttf" for f in files)
+    assert all("koreanize_matplotlib" in str(f) for f in files)
+    import sys
+
+    assert "koreanize_matplotlib" not in sys.modules
+
+
+def test_use_korean_fonts_is_idempotent_and_sets_the_family_list():
+    first = plots.use_korean_fonts()
+    n_fonts = len(font_manager.fontManager.ttflist)
+    second = plots.use_korean_fonts()
+    assert first == second
+    assert first[:2] == ["NanumGothic", "DejaVu Sans"]
+    assert len(font_manager.fontManager.ttflist) == n_fonts
+    assert mpl.rcParams["font.family"] == first
+    assert mpl.rcParams["axes.unicode_minus"] is False
+    path = font_manager.findfont(font_manager.FontProperties(family="NanumGothic"), fallback_to_default=False)
+    assert Path(path).name.startswith("NanumGothic")
+    assert plots.use_korean_font() == "NanumGothic"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("인천 당근 이벤트", "인천 당근 이벤트"),
+        ("-3.5 감소", "-3.5 감소"),
+        ("응모해요 🎉🎉", "응모해요"),
+        ("👍🏻 좋아요", "좋아요"),
+        ("하트 ❤️", "하트 ❤️"),  # DejaVu Sans has U+2764 and the variation selector
+        ("", ""),
+        (None, "None"),
+    ],
+)
+def test_safe_label_keeps_what_fonts_can_draw(text, expected):
+    assert plots.safe_label(text) == expected
+
+
+def test_hangul_minus_and_emoji_labels_draw_without_missing_glyph_warnings():
+    fig, ax = plots._figure()
+    ax.plot([-2, -1, 0, 1], [1, -3, 2, -1])
+    ax.set_title(plots.safe_label("인천당근이지 참여 현황 🎉 −증감"))
+    ax.set_xlabel("날짜 (일)")
+    ax.set_ylabel(plots.safe_label("댓글 수 👍 ❤️"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        png = _render(fig)
+    assert png.startswith(b"\x89PNG")
+
+
+def test_helpers_draw_without_warnings(annotated):
+    keywords = pd.Series({"응모": 30, "당근": 22, "교통 💬": 5})
+    log_odds = pd.Series({"불편": -3.2, "감사": 2.5, "주차": -1.1})
+    figures = [
+        plots.volume_timeline(annotated, start="2024-05-16", end="2024-05-24"),
+        plots.sentiment_by_group(annotated),
+        plots.sentiment_over_time(annotated),
+        plots.sentiment_by_group(annotated, by="policy_area", title="주제별 감성"),
+        plots.topic_shares(annotated),
+        plots.confidence_histogram(annotated),
+        plots.keyword_bars(keywords),
+        plots.keyword_bars(log_odds, title="긍정 vs 부정", xlabel="z"),
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for fig in figures:
+            assert isinstance(fig, Figure)
+            assert len(_render(fig)) > 5_000
+
+
+def test_volume_timeline_shades_the_window_and_counts_every_comment(annotated):
+    fig = plots.volume_timeline(annotated, start="2024-05-16", end="2024-05-24")
+    ax = fig.axes[0]
+    assert len(ax.patches) == 1  # the shaded campaign window
+    assert sum(line.get_ydata().sum() for line in ax.get_lines()) == len(annotated)
+    assert sorted(line.get_label() for line in ax.get_lines()) == sorted(annotated["channel"].unique())
+
+
+def test_sentiment_by_group_stacks_to_one(annotated):
+    fig = plots.sentiment_by_group(annotated)
+    widths: dict[float, float] = {}
+    for bar in fig.axes[0].patches:
+        widths[bar.get_y()] = widths.get(bar.get_y(), 0.0) + bar.get_width()
+    assert len(widths) == 4
+    assert all(w == pytest.approx(1.0) for w in widths.values())
+
+
+@pytest.mark.parametrize(
+    ("helper", "frame"),
+    [
+        (plots.volume_timeline, pd.DataFrame({"channel": ["a"]})),
+        (plots.sentiment_by_group, pd.DataFrame({"channel": ["a"]})),
+        (plots.sentiment_over_time, pd.DataFrame({"sentiment": ["positive"]})),
+        (plots.topic_shares, pd.DataFrame({"x": [1]})),
+    ],
+)
+def test_missing_columns_are_named(helper, frame):
+    with pytest.raises(ParameterError, match="needs the column"):
+        helper(frame)
+
+
+@pytest.mark.parametrize("n", [1, 3, 7, 13, 29, 58, 113])
+def test_sentiment_bars_with_unanimous_groups(n):
+    frame = pd.DataFrame(
+        {
+            "channel": ["blog"] * n + ["facebook"] * n,
+            "sentiment": ["positive"] * n + ["negative"] * (n - 1) + ["neutral"],
+        }
+    )
+    fig = plots.sentiment_by_group(frame)
+    assert len(_render(fig)) > 5_000
+    fig = plots.topic_shares(frame, column="sentiment")
+    assert len(_render(fig)) > 5_000
