@@ -1,12 +1,17 @@
 """civicnlp: how did citizens react to a Korean civic campaign, on each channel, and what next?
 
-The few names a notebook needs are importable from here; nothing heavy happens at import
-(no JVM, no model load).
+The few names a notebook needs are importable from here. They load on first use (PEP 562), so
+``import civicnlp`` stays light: no JVM, no model, no scikit-learn until a name is asked for.
+
+The modules follow the data's path: ``io`` (read + validate) → ``normalize`` / ``pii`` → ``tokenize`` →
+``classify`` → ``annotate`` → ``aggregate`` / ``keywords`` → ``plots`` / ``report``.
 """
 
 from __future__ import annotations
 
+from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 from civicnlp.exceptions import CivicNLPError
 
@@ -15,4 +20,43 @@ try:
 except PackageNotFoundError:  # running from a checkout that was not installed
     __version__ = "0.0.0+unknown"
 
-__all__ = ["CivicNLPError", "__version__"]
+_EXPORTS = {
+    "read_table": "io",
+    "load_comments": "io",
+    "load_campaign": "io",
+    "LoadResult": "io",
+    "Campaign": "io",
+    "normalize_text": "normalize",
+    "normalize_series": "normalize",
+    "split_sentences": "normalize",
+    "extract_hashtags": "normalize",
+    "mask_pii": "pii",
+    "mask_pii_series": "pii",
+    "Tokenizer": "tokenize",
+    "available_backends": "tokenize",
+    "load_model": "classify",
+    "model_card": "classify",
+    "annotate_comments": "annotate",
+    "write_table": "annotate",
+    "summarize": "aggregate",
+    "summary_sentences": "aggregate",
+    "discover_themes": "keywords",
+    "kwic": "keywords",
+    "run_report": "report",
+    "generate_comments": "synthetic",
+}
+
+__all__ = ["CivicNLPError", "__version__", *_EXPORTS]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'civicnlp' has no attribute {name!r}")
+    value = getattr(import_module(f"civicnlp.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
