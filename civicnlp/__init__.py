@@ -3,7 +3,7 @@
 The few names a notebook needs are importable from here. They load on first use (PEP 562), so
 ``import civicnlp`` stays light: no JVM, no model, no scikit-learn until a name is asked for.
 
-The modules follow the data's path: ``io`` (read + validate) → ``normalize`` / ``pii`` → ``tokenize`` →
+The modules follow the data's path: ``io`` / ``channels`` (read + validate) → ``normalize`` / ``pii`` → ``tokenize`` →
 ``classify`` → ``annotate`` → ``aggregate`` / ``keywords`` → ``plots`` / ``report``.
 """
 
@@ -25,6 +25,7 @@ _EXPORTS = {
     "load_comments": "io",
     "load_campaign": "io",
     "LoadResult": "io",
+    "read_channel": "channels",
     "Campaign": "io",
     "normalize_text": "normalize",
     "normalize_series": "normalize",
