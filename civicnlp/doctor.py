@@ -87,12 +87,13 @@ def _backend(name: str) -> Callable[[], str]:
 
 
 def _kernel() -> str:
-    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+    from jupyter_client.kernelspec import KernelSpecManager
 
-    try:
-        spec = KernelSpecManager().get_kernel_spec(config.KERNEL_NAME)
-    except NoSuchKernel as exc:
-        raise RuntimeError(f"no Jupyter kernel named {config.KERNEL_NAME!r}") from exc
+    from civicnlp.report import kernel_runs_this_environment
+
+    if not kernel_runs_this_environment():
+        raise RuntimeError(f"no Jupyter kernel {config.KERNEL_NAME!r} for this environment ({sys.prefix})")
+    spec = KernelSpecManager().get_kernel_spec(config.KERNEL_NAME)
     return f"{config.KERNEL_NAME!r} runs {spec.argv[0]}"
 
 

@@ -73,11 +73,22 @@ def file_sha256(path: str | os.PathLike[str]) -> str:
     return digest.hexdigest()
 
 
-def kernel_name() -> str:
-    """``civicnlp`` when that kernel is installed, else ``python3``."""
-    from jupyter_client.kernelspec import KernelSpecManager
+def kernel_runs_this_environment(name: str = config.KERNEL_NAME) -> bool:
+    """True when kernel ``name`` is installed and starts this interpreter's environment.
 
-    return config.KERNEL_NAME if config.KERNEL_NAME in KernelSpecManager().find_kernel_specs() else "python3"
+    A same-named kernel registered by another checkout (e.g. with ``--user``) would run other code."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        argv0 = KernelSpecManager().get_kernel_spec(name).argv[0]
+    except NoSuchKernel:
+        return False
+    return Path(argv0).absolute().is_relative_to(Path(sys.prefix).absolute())
+
+
+def kernel_name() -> str:
+    """``civicnlp`` when that kernel runs this environment, else ``python3`` (this interpreter)."""
+    return config.KERNEL_NAME if kernel_runs_this_environment() else "python3"
 
 
 def notebook_parameters(notebook: str | os.PathLike[str]) -> dict[str, Any]:
