@@ -3,8 +3,8 @@
 The few names a notebook needs are importable from here. They load on first use (PEP 562), so
 ``import civicnlp`` stays light: no JVM, no model, no scikit-learn until a name is asked for.
 
-The modules follow the data's path: ``io`` / ``channels`` (read + validate) → ``normalize`` / ``pii`` → ``tokenize`` →
-``classify`` → ``annotate`` → ``aggregate`` / ``keywords`` → ``plots`` / ``report``.
+The modules follow the data's path: ``io`` / ``channels`` (read + validate) → ``normalize`` / ``pii`` →
+``tokenize`` → ``classify`` → ``annotate`` → ``aggregate`` / ``keywords`` → ``plots`` / ``report``.
 """
 
 from __future__ import annotations
