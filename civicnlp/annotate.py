@@ -450,7 +450,7 @@ def neutralize_formulas(df: pd.DataFrame) -> pd.DataFrame:
     for column in out.columns:
         values = out[column]
         if values.dtype == object or pd.api.types.is_string_dtype(values):
-            is_text = values.map(lambda v: isinstance(v, str))
+            is_text = values.map(lambda v: isinstance(v, str)).astype(bool)
             risky = is_text & values.where(is_text, "").astype(str).str.startswith(_FORMULA_START)
             if risky.any():
                 out[column] = values.astype(object).where(~risky, "'" + values.where(risky, "").astype(str))
@@ -461,7 +461,8 @@ def write_table(df: pd.DataFrame, path: str | Path) -> Path:
     """Write a frame as CSV (UTF-8 with BOM, for Excel; formula cells neutralised) or Parquet, by extension.
 
     A raw ``text`` column is never written: it is replaced by ``text_masked`` (normalized and PII-masked)
-    unless the frame already has one, in which case it is dropped.
+    unless the frame already has one, in which case it is dropped. A quarantine's ``raw`` column (the
+    unparsed line of a ragged row) is PII-masked too.
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -474,6 +475,10 @@ def write_table(df: pd.DataFrame, path: str | Path) -> Path:
 
             df = df.assign(text_masked=mask_pii_series(normalize_series(df["text"])))
         df = df.drop(columns="text")
+    if "raw" in df.columns:
+        from civicnlp.pii import mask_pii_series
+
+        df = df.assign(raw=mask_pii_series(df["raw"]))
     path.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".csv":
         neutralize_formulas(df).to_csv(path, index=False, encoding="utf-8-sig")

@@ -509,6 +509,22 @@ def test_cli_validate(tmp_path: Path) -> None:
     assert pd.read_csv(quarantine)["reason"].tolist() == ["blank text", "ragged row"]
 
 
+def test_cli_validate_quarantine_export_masks_personal_data(tmp_path: Path) -> None:
+    path = tmp_path / "comments.csv"
+    blank_with_phone = "2,c,blog,  ,2024-05-16,0"
+    ragged_with_mail = "3,c,blog,메일 hong@example.com 로 주세요,2024-05-16,0,extra,fields"
+    bad_date_with_phone = "4,c,blog,번호 010-1234-5678 입니다,어제,0"
+    rows = (GOOD[0], blank_with_phone, ragged_with_mail, bad_date_with_phone)
+    path.write_text(csv_text(*rows), encoding="utf-8")
+    quarantine = tmp_path / "q.csv"
+    result = CliRunner().invoke(main, ["validate", str(path), "--quarantine", str(quarantine)])
+    assert result.exit_code == 0, result.output
+    written = quarantine.read_text(encoding="utf-8-sig")
+    assert len(pd.read_csv(quarantine)) == 3
+    assert "hong@example.com" not in written and "010-1234-5678" not in written
+    assert "<이메일>" in written and "<전화번호>" in written
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
