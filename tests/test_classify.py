@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -17,9 +18,10 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
-from civicnlp import classify, datasets
+from civicnlp import classify, config, datasets
 from civicnlp.cli import main
-from civicnlp.exceptions import ModelError, ParameterError
+from civicnlp.exceptions import DataContractError, ModelError, ParameterError
+from civicnlp.io import load_campaign, read_table
 
 TINY_TEXTS = [
     "축제 정말 즐거웠어요 최고!",
@@ -240,6 +242,45 @@ def test_shipped_model_meets_its_card_on_the_validation_split(name):
     assert len(val) == card["rows"]["validation"]
     metrics = classify.evaluate(classify.load_model(name), val["text"].tolist(), val["label"].tolist())
     assert metrics[metric] == pytest.approx(card["validation"][metric], abs=0.01)
+
+
+# --- in-domain evaluation on the sample campaigns' labelled comments -------------------------------
+
+
+def test_in_domain_data_joins_each_label_to_the_loaded_comment():
+    data = classify.in_domain_data("sentiment")
+    labels = read_table(config.sample_dir() / "labels.csv")
+    assert data["comment_id"].tolist() == labels["comment_id"].tolist()
+    assert set(data["label"]) == {"negative", "neutral", "positive"}
+    first = data.iloc[0]
+    campaign = labels.loc[labels["comment_id"] == first["comment_id"], "campaign_id"].iloc[0]
+    comments = load_campaign(campaign).comments.data.set_index("comment_id")
+    assert first["text"] == comments.loc[first["comment_id"], "text"]
+
+
+def test_in_domain_data_refuses_a_label_whose_comment_is_missing(tmp_path):
+    folder = shutil.copytree(config.sample_dir(), tmp_path / "sample")
+    with open(folder / "labels.csv", "a", encoding="utf-8") as f:
+        f.write("no-such-id,incheon-bus-parking-2024,blog,없는 댓글,negative,complaint\n")
+    with pytest.raises(DataContractError, match="no-such-id"):
+        classify.in_domain_data("sentiment", data_dir=folder)
+
+
+def test_in_domain_data_is_only_for_labelled_models():
+    with pytest.raises(ParameterError, match="no in-domain labels"):
+        classify.in_domain_data("toxicity")
+
+
+def test_shipped_sentiment_card_records_its_in_domain_figures():
+    card = classify.model_card("sentiment")["in_domain"]
+    labels = read_table(config.sample_dir() / "labels.csv")
+    assert card["sha256"] == datasets.file_sha256(config.sample_dir() / "labels.csv")
+    assert card["rows"] == card["all_classes"]["rows"] == len(labels)
+    assert card["binary"]["rows"] == int((labels["sentiment"] != "neutral").sum())
+    again = classify.evaluate_in_domain("sentiment", classify.load_model("sentiment"))
+    assert again["all_classes"]["accuracy"] == pytest.approx(card["all_classes"]["accuracy"])
+    assert again["binary"]["accuracy"] == pytest.approx(card["binary"]["accuracy"])
+    assert "In domain" in (classify.models_dir() / "sentiment.card.md").read_text(encoding="utf-8")
 
 
 # --- commands -------------------------------------------------------------------------------------
