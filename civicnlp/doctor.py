@@ -15,7 +15,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from civicnlp import config
 
-SAMPLE_SENTENCE = "인천시가 당근마켓에서 APEC 정상회의 유치 이벤트를 엽니다."
+SAMPLE_SENTENCE = "인천시가 당근마켓에서 APEC 정상회의 유치 이벤트를 열었습니다."
 PACKAGES = (
     "civicnlp",
     "pandas",

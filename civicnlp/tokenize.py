@@ -54,7 +54,7 @@ from civicnlp.exceptions import BackendError, ParameterError
 __all__ = ["BACKENDS", "Tokenizer", "TokenizerWarning", "available_backends", "load_user_dict"]
 
 PRESETS = ("nouns", "content", "all")
-_CACHE_VERSION = "1"
+_CACHE_VERSION = "2"
 _SEP = "\x1f"  # joins cached tokens; cleaned text never contains control characters
 _BATCH = 256  # texts per task when threads share a batch
 
@@ -274,7 +274,8 @@ class _Kiwi(_Backend):
             raise BackendError("the kiwi backend needs kiwipiepy: pip install civicnlp[kiwi]") from exc
         self._kiwi = Kiwi()
         for term, tag in user_dict:
-            self._kiwi.add_user_word(term, tag, 0.0)
+            # A score of 0 leaves Kiwi preferring its own split (정상 + 회의); a bonus makes the term win.
+            self._kiwi.add_user_word(term, tag, 5.0)
 
     def _tag(self, text: str, lemma: bool) -> list[tuple[str, str]]:
         pairs = []

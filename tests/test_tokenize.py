@@ -94,8 +94,15 @@ def test_seed_release_nouns_with_the_default_backend(seed_release_text: str) -> 
     assert {"인천", "당근마켓", "APEC", "정상회의"} <= nouns
 
 
-def test_user_dictionary_keeps_campaign_terms_whole(backend: str) -> None:
-    tokens = Tokenizer(backend=backend, pos="nouns")("당근마켓 앱에서 2025 APEC 정상회의 홍보")
+@pytest.mark.parametrize(
+    "text",
+    [
+        "당근마켓 앱에서 2025 APEC 정상회의 홍보",
+        "인천시가 당근마켓에서 APEC 정상회의 유치 이벤트를 열었습니다.",
+    ],
+)
+def test_user_dictionary_keeps_campaign_terms_whole(backend: str, text: str) -> None:
+    tokens = Tokenizer(backend=backend, pos="nouns")(text)
     assert {"당근마켓", "정상회의"} <= set(tokens)
 
 
