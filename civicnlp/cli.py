@@ -43,7 +43,9 @@ def validate(path: str, kind: str, columns: str | None, quarantine_path: str | N
     loaders = {"comments": io.load_comments, "campaigns": io.load_campaigns, "releases": io.load_releases}
     result = loaders[kind](path, columns=columns)
     if quarantine_path:
-        result.quarantine.to_csv(quarantine_path, index=False)
+        from civicnlp.annotate import write_table
+
+        write_table(result.quarantine, quarantine_path)
     click.echo(result.summary())
 
 
@@ -154,25 +156,55 @@ def evaluate(name: str, data_path: str, text_col: str, label_col: str, model_dir
 
 # [annotate/report]
 @main.command()
-@click.argument("input_path", type=click.Path(exists=True, dir_okay=False))
-@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False), help="A .csv/.parquet")
+@click.argument("inputs", nargs=-1, required=True)
+@click.option(
+    "--out", "out_path", required=True, type=click.Path(), help="pandas: a .csv/.parquet; dask: a folder"
+)
 @click.option("--quarantine", "quarantine_path", type=click.Path(dir_okay=False), help="Quarantined rows.")
 @click.option("--columns", default=None, help="Rename columns from the file: text=내용,created_at=작성일시")
 @click.option("--campaign-id", default=None, help="Fill a missing or blank campaign_id column.")
 @click.option("--campaigns", "campaigns_path", type=click.Path(dir_okay=False), help="Entry hashtags.")
+@click.option("--engine", type=click.Choice(["pandas", "dask"]), default="pandas", show_default=True)
+@click.option("--scheduler", default=None, help="dask: a running cluster's address (tcp://host:8786).")
+@click.option("--workers", type=int, default=None, help="dask without --scheduler: local worker processes.")
 def annotate(
-    input_path: str,
+    inputs: tuple[str, ...],
     out_path: str,
     quarantine_path: str | None,
     columns: str | None,
     campaign_id: str | None,
     campaigns_path: str | None,
+    engine: str,
+    scheduler: str | None,
+    workers: int | None,
 ) -> None:
-    """Score and flag comments (PII masked, raw text never written); print read / annotated / quarantined."""
+    """Score and flag comments (PII masked, raw text never written); print read / annotated / quarantined.
+
+    With --engine dask, INPUTS may be several files, folders or quoted globs, and --out a folder that gets
+    annotated/ and quarantine/ as partitioned Parquet.
+    """
+    if engine == "dask":
+        from civicnlp.distributed import annotate_dask
+
+        if quarantine_path is not None:
+            raise click.UsageError("--quarantine is for --engine pandas; dask writes OUT/quarantine/")
+        summary = annotate_dask(
+            inputs,
+            out_path,
+            scheduler=scheduler,
+            n_workers=workers,
+            campaign=campaigns_path,
+            campaign_id=campaign_id,
+            columns=columns,
+        )
+        click.echo(summary.summary())
+        return
     from civicnlp.annotate import annotate_file
 
+    if len(inputs) != 1 or scheduler is not None or workers is not None:
+        raise click.UsageError("--engine pandas takes one INPUT file and no --scheduler/--workers")
     result = annotate_file(
-        input_path,
+        inputs[0],
         out=out_path,
         quarantine=quarantine_path,
         columns=columns,

@@ -1,0 +1,658 @@
+"""The annotate pipeline and the report's counts on Dask, for campaigns past one machine.
+
+Same functions, no scheduler of our own: every partition goes through ``civicnlp.annotate.annotate_comments``,
+the function of the single-process path, with ``dask.dataframe.map_partitions``; the counts behind the
+report are Dask group-by sums turned into ratios only at the end.
+
+How ``annotate_dask`` keeps its output identical to ``civicnlp annotate`` (row for row, column for column):
+
+1. Each input file is read and validated whole by ``civicnlp.io.load_comments`` on a worker, so encoding
+   detection, ``source_row`` numbering and the duplicate ``comment_id`` check are exactly those of the file.
+2. The valid rows are cut into pieces of ``partition_rows`` rows, indexed by their global input order
+   (file order, then row order); rows that are blank after normalization are quarantined as
+   ``annotate_loaded`` does. The rest are shuffled by their masked text, so that identical texts share a
+   partition and each distinct text is tokenized and scored once, as in one process (comment sections
+   repeat themselves: 참여합니다...), annotated partition by partition, and put back in input order.
+3. The flags that compare comments with each other (duplicate, near duplicate, spam by repetition) need
+   the whole campaign — the earliest comment is the original. Beside the annotation, only the columns they
+   read (campaign, author, time, masked text) are shuffled by ``campaign_id``; ``flag_comments`` runs over
+   each campaign in input order, and those three flags replace the partition-local ones, joined by the
+   index. The other flags read only their own row.
+
+Limits: one campaign's cross-row flags are one task, so its slim columns must fit one worker (about
+100 bytes a comment) and that step does not speed up with more workers; ``comment_id`` duplicates are
+checked within each input file, as ``civicnlp annotate`` checks them, not across files; ``out_dir`` must
+be reachable from every worker (a shared file system when the cluster spans machines); one text repeated
+by a large share of a huge campaign makes its partition large.
+"""
+
+from __future__ import annotations
+
+import glob
+import logging
+import os
+import shutil
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from operator import attrgetter
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+try:
+    from distributed import WorkerPlugin
+except ImportError as exc:  # dask is an optional extra
+    raise ImportError("civicnlp.distributed needs Dask: pip install 'civicnlp[dask]'") from exc
+
+from civicnlp.aggregate import FLAGS, SENTIMENTS, _num, _plain, _share_dict, wilson_interval, with_day
+from civicnlp.exceptions import CivicNLPError, DataContractError, ParameterError
+
+__all__ = [
+    "DaskAnnotateSummary",
+    "WarmUp",
+    "annotate_dask",
+    "connect",
+    "expand_inputs",
+    "participation_dask",
+    "read_annotated",
+    "sentiment_shares_dask",
+    "summarize_dask",
+    "topic_shares_dask",
+    "toxic_share_dask",
+    "volume_dask",
+]
+
+PARTITION_ROWS = 50_000
+ORDER = "_seq"  # the global input order: file order, then row order within the file
+# the flags that depend on other comments of the campaign
+CROSS_FLAGS = ["is_duplicate", "is_near_duplicate", "is_spam"]
+_TEXT = "_text"  # the masked text, to group identical texts
+_GLOB_CHARS = set("*?[")
+
+
+# ---------------------------------------------------------------- cluster
+
+
+class WarmUp(WorkerPlugin):
+    """Worker plugin: builds the tagger and loads the models once when a worker starts, so no partition
+    pays for them (both are cached per process by ``civicnlp.tokenize`` and ``civicnlp.classify``)."""
+
+    name = "civicnlp-warm-up"
+
+    def __init__(self, tokenizer: Any = None, models: Mapping[str, Any] | None = None) -> None:
+        self.tokenizer = tokenizer
+        self.models = models
+
+    def setup(self, worker: Any) -> None:
+        from sklearn.base import clone
+
+        from civicnlp.annotate import _load_models
+        from civicnlp.tokenize import Tokenizer
+
+        tok = self.tokenizer if self.tokenizer is not None else Tokenizer()
+        tok.tokenize(["준비 완료"])
+        clone(tok).set_params(pos="nouns").tokenize(["준비 완료"])
+        _load_models(self.models)
+
+    def teardown(self, worker: Any) -> None:
+        """Nothing to release: the caches die with the worker process."""
+
+
+@contextmanager
+def connect(scheduler: str | None = None, n_workers: int | None = None) -> Iterator[Any]:
+    """A ``distributed.Client``: to the cluster at ``scheduler`` (``tcp://host:8786``), or to a new
+    ``LocalCluster`` of ``n_workers`` processes (default: one per core) with one thread each."""
+    from distributed import Client, LocalCluster
+
+    if scheduler is not None:
+        try:
+            client = Client(scheduler, timeout="20s")
+        except (OSError, TimeoutError) as exc:
+            raise ParameterError(f"cannot reach the Dask scheduler at {scheduler!r}: {exc}") from exc
+        with client:
+            yield client
+        return
+    workers = n_workers if n_workers is not None else (os.cpu_count() or 1)
+    if workers < 1:
+        raise ParameterError(f"n_workers must be >= 1, got {workers}")
+    with (
+        LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",
+            silence_logs=logging.ERROR,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client
+
+
+# ---------------------------------------------------------------- inputs
+
+
+def expand_inputs(inputs: str | Path | Sequence[str | Path]) -> list[Path]:
+    """Files from paths, folders (their table files) and globs (``data/2024-*/*.parquet``), in a stable
+    order (each pattern's matches sorted; a file named twice is read once)."""
+    from civicnlp.io import TABLE_SUFFIXES
+
+    items = [inputs] if isinstance(inputs, (str, Path)) else list(inputs)
+    if not items:
+        raise ParameterError("no input given: name comment files, folders or globs")
+    files: list[Path] = []
+    for item in items:
+        text = str(item)
+        if _GLOB_CHARS & set(text):
+            found = [Path(p) for p in sorted(glob.glob(text, recursive=True)) if Path(p).is_file()]
+        elif Path(text).is_dir():
+            found = sorted(p for p in Path(text).iterdir() if p.suffix.lower() in TABLE_SUFFIXES)
+        elif Path(text).is_file():
+            found = [Path(text)]
+        else:
+            raise ParameterError(f"input not found: {text}")
+        if not found:
+            raise ParameterError(f"no comment files match {text}")
+        files.extend(p for p in found if p not in files)
+    return files
+
+
+def _campaign_table(campaign: Any, files: Sequence[Path]) -> Any:
+    """The entry-keyword source: as given, read from a campaigns file, or the ``campaigns.csv`` beside the
+    first input or its parent folder (the rule of ``annotate_file``)."""
+    from civicnlp.io import load_campaigns
+
+    if isinstance(campaign, (str, Path)):
+        if not Path(campaign).is_file():
+            raise ParameterError(f"campaigns file not found: {campaign}")
+        return load_campaigns(campaign).data
+    if campaign is not None:
+        return campaign
+    first = files[0]
+    nearby = [folder / "campaigns.csv" for folder in (first.parent, first.parent.parent)]
+    found = next((p for p in nearby if p.is_file()), None)
+    return load_campaigns(found).data if found is not None else None
+
+
+# ---------------------------------------------------------------- partition functions
+
+
+def _describe(loaded: Any) -> tuple[int, int, list[str], pd.DataFrame]:
+    return loaded.rows_in, len(loaded.data), list(loaded.quarantine.columns), loaded.data.iloc[:0]
+
+
+def _cut(loaded: Any, start: int, stop: int, offset: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Rows ``start:stop`` of a file's valid rows, indexed by global order, split as ``annotate_loaded``
+    splits them — text left after normalization, and the rest (quarantined, as text) —, and what the
+    cross-row flags read of the kept rows (``text_masked`` as ``annotate_comments`` computes it)."""
+    from civicnlp.normalize import normalize_series
+    from civicnlp.pii import mask_pii_series
+
+    data = loaded.data.iloc[start:stop].copy()
+    data.index = pd.RangeIndex(offset + start, offset + stop, name=ORDER)
+    normalized = normalize_series(data["text"])
+    empty = normalized.fillna("").str.strip().eq("")
+    kept = data[~empty]
+    slim = kept[["campaign_id", "author_id", "created_at"]].assign(
+        text_masked=mask_pii_series(normalized[~empty]).fillna("").astype(str)
+    )
+    return kept, data[empty].astype("string").assign(reason="empty after normalization"), slim
+
+
+def _quarantine_part(frame: pd.DataFrame, columns: list[str], source_file: str) -> pd.DataFrame:
+    """One quarantine schema for every part: ``source_file``, ``source_row`` and the rest as text, with
+    ``text`` replaced by ``text_masked`` and ``raw`` masked, as ``civicnlp.annotate.write_table`` does."""
+    from civicnlp.normalize import normalize_series
+    from civicnlp.pii import mask_pii_series
+
+    out = frame.reset_index(drop=True).reindex(columns=columns)
+    if "text" in out.columns:
+        out = out.assign(text_masked=mask_pii_series(normalize_series(out["text"]))).drop(columns="text")
+    if "raw" in out.columns:  # the unparsed line of a ragged row
+        out = out.assign(raw=mask_pii_series(out["raw"]))
+    out = out.astype({c: "string" for c in out.columns if c != "source_row"})
+    out["source_row"] = pd.to_numeric(out["source_row"]).astype("Int64")
+    out.insert(0, "source_file", pd.Series(source_file, index=out.index, dtype="string"))
+    return out
+
+
+def _annotate_partition(chunk: pd.DataFrame, like: pd.DataFrame | None = None, **kwargs: Any) -> pd.DataFrame:
+    """``annotate_comments`` on one partition, cast to ``like``'s types so every Parquet part agrees."""
+    from civicnlp.annotate import annotate_comments
+
+    out = annotate_comments(chunk, **kwargs)
+    return out if like is None else out[list(like.columns)].astype(like.dtypes.to_dict())
+
+
+def _annotate_grouped(part: pd.DataFrame, like: pd.DataFrame, **kwargs: Any) -> pd.DataFrame:
+    """``_annotate_partition`` on a partition of rows grouped by text, with the order as a column."""
+    return _annotate_partition(part.drop(columns=_TEXT).set_index(ORDER), like, **kwargs).reset_index()
+
+
+def _cross_flags(part: pd.DataFrame, campaign: Any = None) -> pd.DataFrame:
+    """``flag_comments`` over whole campaigns (one shuffle partition holds each campaign's every row)."""
+    from civicnlp.annotate import flag_comments
+
+    if part.empty:
+        return _flags_meta()
+    ordered = part.sort_values(ORDER, kind="stable").set_index(ORDER)
+    return flag_comments(ordered, campaign=campaign)[CROSS_FLAGS]
+
+
+def _flags_meta() -> pd.DataFrame:
+    return pd.DataFrame(
+        {f: pd.Series(dtype=bool) for f in CROSS_FLAGS}, index=pd.Index([], dtype="int64", name=ORDER)
+    )
+
+
+# ---------------------------------------------------------------- annotate
+
+
+@dataclass
+class DaskAnnotateSummary:
+    """Row accounting of one ``annotate_dask`` run: rows in = annotated + quarantined."""
+
+    rows_in: int
+    annotated: int
+    quarantined: int
+    reasons: dict[str, int]
+    files: list[Path]
+    out_dir: Path
+    partitions: int
+    seconds: float
+    workers: int = 0
+
+    def summary(self) -> str:
+        """``2,104 rows read / 2,071 annotated / 33 quarantined (blank text: 20, ...)`` plus the run."""
+        line = f"{self.rows_in:,} rows read / {self.annotated:,} annotated / {self.quarantined:,} quarantined"
+        if self.reasons:
+            line += " (" + ", ".join(f"{r}: {c:,}" for r, c in self.reasons.items()) + ")"
+        return (
+            f"{line} — {len(self.files)} file(s), {self.partitions} partitions, {self.workers} workers,"
+            f" {self.seconds:.1f} s"
+        )
+
+
+def annotate_dask(
+    inputs: str | Path | Sequence[str | Path],
+    out_dir: str | Path,
+    *,
+    scheduler: str | None = None,
+    n_workers: int | None = None,
+    campaign: Mapping[str, Any] | pd.DataFrame | str | Path | None = None,
+    campaign_id: str | None = None,
+    columns: Mapping[str, str] | str | None = None,
+    tokenizer: Any = None,
+    models: Mapping[str, Any] | None = None,
+    partition_rows: int = PARTITION_ROWS,
+) -> DaskAnnotateSummary:
+    """Annotate comment files (paths, folders, globs; CSV/Parquet and the other ``load_comments`` formats)
+    on Dask: ``out_dir/annotated/`` and ``out_dir/quarantine/`` get partitioned Parquet.
+
+    The output equals ``civicnlp.annotate.annotate_file`` on the same rows (module docstring); the
+    quarantine adds ``source_file``. ``scheduler`` is a running cluster's address, else a ``LocalCluster`` of
+    ``n_workers`` processes is started for the run. ``campaign`` is a campaigns table, a campaigns file, or
+    one campaign mapping (entry hashtags); ``campaign_id`` fills a missing one; ``columns`` renames columns.
+    """
+    import dask
+
+    if partition_rows < 1:
+        raise ParameterError(f"partition_rows must be >= 1, got {partition_rows}")
+    started = time.perf_counter()
+    files = expand_inputs(inputs)
+    table = _campaign_table(campaign, files)
+    out = Path(out_dir)
+    # keep pandas' own string dtype (Dask would turn text columns into string[pyarrow] on the way)
+    with connect(scheduler, n_workers) as client, dask.config.set({"dataframe.convert-string": False}):
+        client.register_plugin(WarmUp(tokenizer, models))
+        counts = _annotate_on(
+            client, files, out, table, campaign_id, columns, tokenizer, models, partition_rows
+        )
+        workers = len(client.scheduler_info(n_workers=-1)["workers"])
+    result = DaskAnnotateSummary(
+        **counts, files=files, out_dir=out, seconds=time.perf_counter() - started, workers=workers
+    )
+    if result.rows_in != result.annotated + result.quarantined:
+        raise CivicNLPError(f"row accounting broke, please report it: {result.summary()}")
+    return result
+
+
+def _annotate_on(
+    client: Any,
+    files: list[Path],
+    out: Path,
+    table: Any,
+    campaign_id: str | None,
+    columns: Mapping[str, str] | str | None,
+    tokenizer: Any,
+    models: Mapping[str, Any] | None,
+    partition_rows: int,
+) -> dict[str, Any]:
+    import dask
+    import dask.dataframe as dd
+
+    from civicnlp.io import load_comments
+
+    load = dask.delayed(load_comments, pure=True)
+    loads = client.persist([load(str(f), columns=columns, campaign_id=campaign_id) for f in files])
+    described = client.compute([dask.delayed(_describe)(x) for x in loads], sync=True)
+    data_columns = [list(d[3].columns) for d in described]
+    for f, cols in zip(files, data_columns, strict=True):
+        if cols != data_columns[0]:
+            raise DataContractError(
+                f"{f.name} has columns {cols}, {files[0].name} has {data_columns[0]}:"
+                " inputs annotated together need the same columns (map them with columns=...)"
+            )
+    quarantine_columns = ["source_row", "reason"]
+    for cols in [d[2] for d in described] + data_columns:
+        quarantine_columns += [c for c in cols if c not in quarantine_columns]
+
+    cut = dask.delayed(_cut, nout=3)
+    kept, rejected, slim, divisions = [], [], [], []
+    offset = 0
+    for f, x, (_, n, _, _) in zip(files, loads, described, strict=True):
+        name = f.name
+        rejected.append(
+            dask.delayed(_quarantine_part)(
+                dask.delayed(attrgetter("quarantine"))(x), quarantine_columns, name
+            )
+        )
+        for start in range(0, n, partition_rows):
+            ok, empty, cross = cut(x, start, min(start + partition_rows, n), offset)
+            kept.append(ok)
+            slim.append(cross)
+            rejected.append(dask.delayed(_quarantine_part)(empty, quarantine_columns, name))
+            divisions.append(offset + start)
+        offset += n
+    # cut once: the kept rows, the rejected ones and the cross-row columns come from the same task
+    persisted = client.persist(kept + slim + rejected)
+    kept, slim, rejected = (
+        persisted[: len(kept)],
+        persisted[len(kept) : 2 * len(kept)],
+        persisted[2 * len(kept) :],
+    )
+    sizes = client.compute([dask.delayed(len)(k) for k in kept], sync=True)
+    divisions = [d for d, size in zip(divisions, sizes, strict=True) if size]
+    # empty parts would hide the divisions the flags are joined by
+    kept = [k for k, size in zip(kept, sizes, strict=True) if size]
+    slim = [c for c, size in zip(slim, sizes, strict=True) if size]
+    quarantine = dd.from_delayed(
+        rejected, meta=_quarantine_part(pd.DataFrame(columns=quarantine_columns), quarantine_columns, "")
+    )
+    _clear(out)
+    if not kept:  # every row was quarantined
+        quarantine.to_parquet(out / "quarantine", write_index=False)
+        return _counts(out, described, partitions=0, annotated=0)
+
+    base_meta = described[0][3].copy()
+    base_meta.index = pd.RangeIndex(0, name=ORDER)
+    bounds = (*divisions, offset - 1)
+    valid = dd.from_delayed(kept, meta=base_meta, divisions=bounds)
+    options = {"campaign": table, "tokenizer": tokenizer, "models": models}
+    cross = dd.from_delayed(slim, meta=client.compute(slim[0]).result().iloc[:0], divisions=bounds)
+    # Identical texts go to one partition, where annotate_comments tokenizes and scores each distinct text
+    # once (comment sections repeat themselves: 참여합니다...); the rows go back to input order after.
+    grouped = (
+        valid.join(cross[["text_masked"]].rename(columns={"text_masked": _TEXT}))
+        .reset_index()
+        .shuffle(on=_TEXT)
+        .persist()
+    )
+    # The campaign-wide flags run beside the annotation (they need the masked text, not the models),
+    # submitted before it so that the one task per campaign does not wait for the last partitions.
+    flags = (
+        cross.reset_index()
+        .shuffle(on="campaign_id")
+        .map_partitions(_cross_flags, campaign=table, meta=_flags_meta())
+        .reset_index()
+        .set_index(ORDER, divisions=bounds)
+        .persist()
+    )
+    meta = client.submit(_annotate_partition, valid.head(5), **options).result().iloc[:0]
+    annotated = grouped.map_partitions(_annotate_grouped, like=meta, meta=meta.reset_index(), **options)
+    annotated = annotated.set_index(ORDER, divisions=bounds)
+    final = annotated.drop(columns=CROSS_FLAGS).join(flags)[list(meta.columns)].astype(meta.dtypes.to_dict())
+    dask.compute(
+        final.to_parquet(out / "annotated", write_index=False, compute=False),
+        quarantine.to_parquet(out / "quarantine", write_index=False, compute=False),
+    )
+    return _counts(out, described, partitions=len(kept), annotated=None)
+
+
+def _clear(out: Path) -> None:
+    """Outputs are replaced as a whole, like a file is overwritten: old parts must not mix with new ones."""
+    for name in ("annotated", "quarantine"):
+        if (out / name).is_dir():
+            shutil.rmtree(out / name)
+    out.mkdir(parents=True, exist_ok=True)
+
+
+def _counts(out: Path, described: list[Any], *, partitions: int, annotated: int | None) -> dict[str, Any]:
+    import pyarrow.dataset as ds
+
+    if annotated is None:
+        annotated = ds.dataset(out / "annotated", format="parquet").count_rows()
+    reasons = ds.dataset(out / "quarantine", format="parquet").to_table(columns=["reason"]).to_pandas()
+    counted = reasons["reason"].value_counts()
+    return {
+        "rows_in": sum(d[0] for d in described),
+        "annotated": int(annotated),
+        "quarantined": int(counted.sum()),
+        "reasons": {str(k): int(v) for k, v in counted.items()},
+        "partitions": partitions,
+    }
+
+
+# ---------------------------------------------------------------- the report's counts from partitioned output
+
+
+def read_annotated(path: str | Path) -> Any:
+    """Annotated output as a Dask frame: an ``annotate_dask`` folder (its ``annotated/``) or Parquet files."""
+    import dask.dataframe as dd
+
+    path = Path(path)
+    if (path / "annotated").is_dir():
+        path = path / "annotated"
+    if not path.exists():
+        raise ParameterError(f"no annotated output at {path}")
+    return dd.read_parquet(path)
+
+
+def _day(annotated: Any, by: Sequence[str]) -> Any:
+    if "day" in by and "day" not in annotated.columns:
+        return annotated.map_partitions(with_day)
+    return annotated
+
+
+def _group_sum(frame: Any, by: Sequence[str], columns: Sequence[str]) -> pd.DataFrame:
+    """Column sums per group as int64, sorted by group (one row when ``by`` is empty), like
+    ``aggregate._sum_by``; only the group totals leave the cluster."""
+    missing = [c for c in (*by, *columns) if c not in frame.columns]
+    if missing:
+        raise DataContractError(f"the annotated data lacks column(s) {missing}")
+    values = frame[[*by, *columns]]
+    if by:
+        out = values.groupby(list(by), observed=True).sum().compute().sort_index().reset_index()
+    else:
+        out = values[list(columns)].sum().compute().to_frame().T.reset_index(drop=True)
+    # group keys as pandas' own text dtype (Dask reads text as string[pyarrow])
+    keys = {c: "str" for c in by if pd.api.types.is_string_dtype(out[c].dtype)}
+    return out.astype({**keys, **{c: "int64" for c in columns}})
+
+
+def _as_int(frame: Any, columns: Mapping[str, Any]) -> Any:
+    """Indicator columns (boolean Series of ``frame``) as int64, beside the frame."""
+    return frame.assign(**{name: values.astype("int64") for name, values in columns.items()})
+
+
+def volume_dask(annotated: Any, by: Sequence[str] = ("campaign_id", "channel", "day")) -> pd.DataFrame:
+    """``aggregate.volume`` on a Dask frame."""
+    df = _day(annotated, by)
+    return _group_sum(df.assign(comments=1), by, ["comments"])
+
+
+def participation_dask(annotated: Any, by: Sequence[str] = ("campaign_id",)) -> pd.DataFrame:
+    """``aggregate.participation`` on a Dask frame (participants: a group-by on author, then on ``by``)."""
+    df = _day(annotated, by)
+    flags = {f: df[f].fillna(False).astype(bool) for f in FLAGS}
+    df = _as_int(df, {**flags, "opinions": ~flags["is_entry"]}).assign(comments=1)
+    counts = _group_sum(df, by, ["comments", "is_entry", "opinions", *FLAGS[1:]]).rename(
+        columns={
+            "is_entry": "entries",
+            "is_question": "questions",
+            "is_complaint": "complaints",
+            "is_duplicate": "duplicates",
+            "is_near_duplicate": "near_duplicates",
+            "is_spam": "spam",
+        }
+    )
+    authors = df[df["author_id"].notnull()][[*by, "author_id"]].assign(n=1)
+    per_author = authors.groupby([*by, "author_id"], observed=True)["n"].sum(split_out=True).reset_index()
+    per_author = per_author.assign(participants=1, repeat_participants=(per_author["n"] > 1).astype("int64"))
+    people = _group_sum(per_author, by, ["participants", "repeat_participants"])
+    out = counts.merge(people, on=list(by), how="left") if by else pd.concat([counts, people], axis=1)
+    out[["participants", "repeat_participants"]] = (
+        out[["participants", "repeat_participants"]].fillna(0).astype("int64")
+    )
+    out["entry_share"] = out["entries"] / out["comments"]
+    return out
+
+
+def sentiment_shares_dask(
+    annotated: Any, by: Sequence[str] = ("channel",), *, opinions_only: bool = False, drop_spam: bool = True
+) -> pd.DataFrame:
+    """``aggregate.sentiment_shares`` on a Dask frame: class counts summed, then shares and Wilson bounds."""
+    df = _day(annotated, by)
+    if drop_spam and "is_spam" in df.columns:
+        df = df[~df["is_spam"].fillna(False).astype(bool)]
+    if opinions_only:
+        df = df[~df["is_entry"].fillna(False).astype(bool)]
+    classes = [c for c in SENTIMENTS if f"p_{c}" in df.columns] or list(SENTIMENTS)
+    df = _as_int(df, {f"n_{c}": df["sentiment"].eq(c) for c in classes}).assign(n=1)
+    out = _group_sum(df, by, ["n", *(f"n_{c}" for c in classes)])
+    for c in classes:
+        out[f"share_{c}"] = out[f"n_{c}"] / out["n"].where(out["n"] > 0)
+        out[f"share_{c}_low"], out[f"share_{c}_high"] = wilson_interval(out[f"n_{c}"], out["n"])
+    out["net_sentiment"] = out.get("share_positive", 0.0) - out.get("share_negative", 0.0)
+    return out
+
+
+def topic_shares_dask(annotated: Any, by: Sequence[str] = (), *, column: str = "policy_area") -> pd.DataFrame:
+    """``aggregate.topic_shares`` on a Dask frame."""
+    df = _day(annotated, by)
+    counts = _group_sum(df.assign(n=1), [*by, column], ["n"])
+    totals = counts.groupby(list(by), sort=False)["n"].transform("sum") if by else counts["n"].sum()
+    counts["share"] = counts["n"] / totals
+    return counts.sort_values(
+        [*by, "n", column], ascending=[True] * len(by) + [False, True], ignore_index=True
+    )
+
+
+def toxic_share_dask(annotated: Any, by: Sequence[str] = ()) -> pd.DataFrame:
+    """``aggregate.toxic_share`` on a Dask frame."""
+    df = _day(annotated, by)
+    toxic = df["toxicity"].notnull() & df["toxicity"].ne("none")
+    out = _group_sum(_as_int(df, {"toxic": toxic}).assign(n=1), by, ["n", "toxic"])
+    out["share"] = out["toxic"] / out["n"].where(out["n"] > 0)
+    out["low"], out["high"] = wilson_interval(out["toxic"], out["n"])
+    return out
+
+
+# the summarize() keys computed here; the text-based ones (keywords, concern, comments to answer, message
+# uptake) need the comments themselves and stay with aggregate.summarize on a sample or a campaign that fits
+SUMMARY_KEYS = (
+    "campaign_id",
+    "campaign_name",
+    "period",
+    "channels",
+    "first_comment",
+    "last_comment",
+    "comments",
+    "participants",
+    "repeat_participants",
+    "entries",
+    "opinions",
+    "questions",
+    "complaints",
+    "duplicates",
+    "near_duplicates",
+    "spam",
+    "entry_share",
+    "sentiment",
+    "opinion_sentiment",
+    "by_channel",
+    "topics",
+    "toxic_share",
+)
+
+
+def summarize_dask(annotated: Any, campaign: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The count-based headline numbers of ``aggregate.summarize`` (``SUMMARY_KEYS``), equal to them, from a
+    Dask frame of annotated comments — only group totals are collected."""
+    import dask
+
+    campaign = dict(campaign or {})
+    row = participation_dask(annotated, by=()).iloc[0]
+    campaign_ids, channels, first, last = dask.compute(
+        annotated["campaign_id"].dropna().unique(),
+        annotated["channel"].dropna().unique(),
+        annotated["created_at"].min(),
+        annotated["created_at"].max(),
+    )
+    summary: dict[str, Any] = {
+        "campaign_id": _plain(
+            campaign.get("campaign_id", campaign_ids.iloc[0] if len(campaign_ids) == 1 else None)
+        ),
+        "campaign_name": _plain(campaign.get("name")),
+        "period": {"start": _plain(campaign.get("start")), "end": _plain(campaign.get("end"))},
+        "channels": sorted(str(c) for c in channels),
+        "first_comment": _plain(pd.Timestamp(first) if pd.notna(first) else None),
+        "last_comment": _plain(pd.Timestamp(last) if pd.notna(last) else None),
+    }
+    for key in (
+        "comments",
+        "participants",
+        "repeat_participants",
+        "entries",
+        "opinions",
+        "questions",
+        "complaints",
+        "duplicates",
+        "near_duplicates",
+        "spam",
+    ):
+        summary[key] = int(row[key])
+    summary["entry_share"] = _num(row["entry_share"])
+    summary["sentiment"] = _share_dict(sentiment_shares_dask(annotated, by=()))
+    summary["opinion_sentiment"] = _share_dict(sentiment_shares_dask(annotated, by=(), opinions_only=True))
+    by_channel = participation_dask(annotated, by=("channel",)).merge(
+        sentiment_shares_dask(annotated, by=("channel",), opinions_only=True)[["channel", "net_sentiment"]],
+        on="channel",
+        how="left",
+    )
+    summary["by_channel"] = [
+        {
+            "channel": str(r["channel"]),
+            "comments": int(r["comments"]),
+            "participants": int(r["participants"]),
+            "entry_share": _num(r["entry_share"]),
+            "opinion_net_sentiment": _num(r["net_sentiment"]),
+        }
+        for r in by_channel.sort_values("comments", ascending=False).to_dict("records")
+    ]
+    if "policy_area" in annotated.columns:
+        opinions = annotated[
+            ~annotated["is_entry"].fillna(False).astype(bool)
+            & ~annotated["is_spam"].fillna(False).astype(bool)
+        ]
+        # opinion_sentiment's n counts the same rows: neither entries nor spam
+        topics = topic_shares_dask(opinions if summary["opinion_sentiment"]["n"] else annotated)
+        summary["topics"] = [
+            {"policy_area": str(r["policy_area"]), "count": int(r["n"]), "share": _num(r["share"])}
+            for r in topics.head(5).to_dict("records")
+        ]
+    if "toxicity" in annotated.columns:
+        summary["toxic_share"] = _num(toxic_share_dask(annotated).loc[0, "share"])
+    return summary

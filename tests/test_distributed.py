@@ -1,0 +1,273 @@
+"""The Dask path against the single-process path, on the sample campaigns and real local clusters."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from civicnlp import aggregate, config
+from civicnlp.annotate import annotate_file, flag_comments, write_table
+from civicnlp.cli import main
+from civicnlp.exceptions import DataContractError, ParameterError
+
+distributed = pytest.importorskip("distributed")
+from civicnlp import distributed as dist  # noqa: E402
+
+SAMPLE = config.sample_dir() / "comments"
+APEC = SAMPLE / "incheon-danggeun-apec-2024.csv"
+PARTITION_ROWS = 300  # the 1,300-row sample in 5 partitions: duplicates span partitions
+
+
+def _written(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """A frame as its Parquet output reads back (what the single-process CLI leaves on disk)."""
+    write_table(frame, path)
+    return pd.read_parquet(path)
+
+
+def _by_id(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.sort_values("comment_id", kind="stable").reset_index(drop=True)
+
+
+def _quarantine_as_text(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    out = frame[columns].astype("string")
+    return out.sort_values(["source_row", "comment_id"], kind="stable").reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """A running 2-process cluster, reached by its address like a remote one."""
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+    ) as local:
+        yield local
+
+
+@pytest.fixture(scope="module")
+def apec_run(tmp_path_factory):
+    """The sample campaign annotated on a LocalCluster started by annotate_dask, and single-process."""
+    if not APEC.is_file():
+        pytest.skip("the sample campaign has not landed")
+    out = tmp_path_factory.mktemp("dask")
+    summary = dist.annotate_dask([APEC], out, n_workers=2, partition_rows=PARTITION_ROWS)
+    reference = annotate_file(APEC)
+    return summary, reference, out
+
+
+def test_dask_output_is_the_single_process_output_row_for_row(apec_run, tmp_path):
+    summary, reference, out = apec_run
+    assert summary.workers == 2 and summary.partitions == 5
+    expected = _by_id(_written(reference.data, tmp_path / "scored.parquet"))
+    got = _by_id(pd.read_parquet(out / "annotated"))
+    assert list(got.columns) == list(expected.columns)
+    pd.testing.assert_frame_equal(got, expected)
+    assert len(list((out / "annotated").glob("*.parquet"))) == 5
+
+
+def test_dask_row_accounting_and_quarantine_match(apec_run, tmp_path):
+    summary, reference, out = apec_run
+    assert (summary.rows_in, summary.annotated, summary.quarantined) == (
+        reference.rows_in,
+        len(reference.data),
+        len(reference.quarantine),
+    )
+    assert summary.rows_in == summary.annotated + summary.quarantined
+    assert summary.reasons == reference.quarantine["reason"].value_counts().to_dict()
+    assert summary.summary().startswith(reference.summary())
+    expected = _written(reference.quarantine, tmp_path / "quarantine.parquet")
+    got = pd.read_parquet(out / "quarantine")
+    assert "text" not in got.columns and set(got["source_file"]) == {APEC.name}
+    columns = list(expected.columns)
+    pd.testing.assert_frame_equal(_quarantine_as_text(got, columns), _quarantine_as_text(expected, columns))
+
+
+def test_partition_local_flags_would_differ(apec_run):
+    """Why the second pass exists: flags computed partition by partition miss cross-partition repeats."""
+    _, reference, _ = apec_run
+    data = reference.data
+    chunks = [data.iloc[i : i + PARTITION_ROWS] for i in range(0, len(data), PARTITION_ROWS)]
+    local = pd.concat([flag_comments(c) for c in chunks])
+    whole = flag_comments(data)
+    assert whole["is_duplicate"].sum() > local["is_duplicate"].sum()
+
+
+def test_globs_and_a_scheduler_address(cluster, tmp_path):
+    files = sorted(SAMPLE.glob("*.csv"))
+    if len(files) < 2:
+        pytest.skip("the sample campaigns have not landed")
+    summary = dist.annotate_dask(
+        [str(SAMPLE / "*.csv")], tmp_path, scheduler=cluster.scheduler_address, partition_rows=400
+    )
+    references = [annotate_file(f) for f in files]  # one campaign per file: the same campaign-wide flags
+    assert summary.files == files and summary.workers == 2
+    assert summary.rows_in == sum(r.rows_in for r in references)
+    assert summary.quarantined == sum(len(r.quarantine) for r in references)
+    expected = _by_id(_written(pd.concat([r.data for r in references]), tmp_path / "ref.parquet"))
+    pd.testing.assert_frame_equal(_by_id(pd.read_parquet(tmp_path / "annotated")), expected)
+
+
+def _model_loads() -> int:
+    from civicnlp import classify
+
+    return classify._cached_load.cache_info().misses
+
+
+def test_each_worker_loads_the_models_once(cluster, tmp_path):
+    """The warm-up plugin loads the three models per worker process; partitions reuse them."""
+    if not APEC.is_file():
+        pytest.skip("the sample campaign has not landed")
+    for run in ("first", "second"):  # 2 runs x 5 partitions on 2 workers
+        dist.annotate_dask([APEC], tmp_path / run, scheduler=cluster.scheduler_address, partition_rows=300)
+    with distributed.Client(cluster.scheduler_address) as client:
+        loads = client.run(_model_loads)
+    assert len(loads) == 2 and all(n == 3 for n in loads.values()), loads
+
+
+def test_partitions_left_empty_by_normalization(cluster, tmp_path):
+    """A partition whose every text normalizes to nothing, and a file of nothing but such rows."""
+    if not APEC.is_file():
+        pytest.skip("the sample campaign has not landed")
+    frame = pd.read_csv(APEC, dtype=str).head(40)
+    frame.loc[:9, "text"] = "\u200b\u200b"  # zero-width only: quarantined as empty after normalization
+    frame.to_csv(tmp_path / "a.csv", index=False)
+    frame.head(10).to_csv(tmp_path / "b.csv", index=False)
+    for name in ("a.csv", "b.csv"):
+        reference = annotate_file(tmp_path / name)
+        summary = dist.annotate_dask(
+            [tmp_path / name], tmp_path / name[0], scheduler=cluster.scheduler_address, partition_rows=10
+        )
+        assert (summary.rows_in, summary.annotated, summary.quarantined) == (
+            reference.rows_in,
+            len(reference.data),
+            len(reference.quarantine),
+        )
+        assert summary.reasons["empty after normalization"] == 10
+    expected = _by_id(_written(annotate_file(tmp_path / "a.csv").data, tmp_path / "ref.parquet"))
+    pd.testing.assert_frame_equal(_by_id(pd.read_parquet(tmp_path / "a" / "annotated")), expected)
+
+
+def test_quarantine_is_pii_masked(cluster, tmp_path):
+    source = tmp_path / "c.csv"
+    source.write_text(
+        "comment_id,campaign_id,channel,text,created_at\n"
+        "c1,camp,facebook,좋아요 010-1234-5678,2024-05-16 10:00\n"
+        "c2,camp,facebook,연락 010-2222-3333,not a date\n"
+        "c3,camp,facebook,a,b,c 010-4444-5555,2024-05-16\n",  # ragged: kept as its raw line
+        encoding="utf-8",
+    )
+    summary = dist.annotate_dask([source], tmp_path / "out", scheduler=cluster.scheduler_address)
+    assert (summary.rows_in, summary.annotated, summary.quarantined) == (3, 1, 2)
+    held = pd.read_parquet(tmp_path / "out" / "quarantine")
+    cells = pd.concat([held[c].dropna().astype(str) for c in held.columns])
+    assert not cells.str.contains(r"010-\d{4}-\d{4}").any(), cells.tolist()
+    assert "text" not in held.columns and "raw" in held.columns
+
+
+def test_inputs_with_different_columns_are_refused(cluster, tmp_path):
+    if not APEC.is_file():
+        pytest.skip("the sample campaign has not landed")
+    frame = pd.read_csv(APEC, dtype=str).head(20)
+    frame.to_csv(tmp_path / "a.csv", index=False)
+    frame.assign(extra="x").to_csv(tmp_path / "b.csv", index=False)
+    with pytest.raises(DataContractError, match="same columns"):
+        dist.annotate_dask(
+            [tmp_path / "a.csv", tmp_path / "b.csv"], tmp_path / "out", scheduler=cluster.scheduler_address
+        )
+
+
+def test_cli_annotate_engine_dask(cluster, tmp_path):
+    if not APEC.is_file():
+        pytest.skip("the sample campaign has not landed")
+    args = ["annotate", str(APEC), "--engine", "dask", "--scheduler", cluster.scheduler_address]
+    result = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "run")])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("1,300 rows read / 1,273 annotated / 27 quarantined")
+    assert len(pd.read_parquet(tmp_path / "run" / "annotated")) == 1273
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["a.csv", "b.csv", "--out", "o.csv"], "one INPUT file"),
+        (["a.csv", "--out", "o.csv", "--scheduler", "tcp://127.0.0.1:1"], "no --scheduler"),
+        (["a.csv", "--engine", "dask", "--out", "o", "--quarantine", "q.csv"], "dask writes OUT/quarantine/"),
+    ],
+)
+def test_cli_annotate_refuses_mixed_options(args, message):
+    result = CliRunner().invoke(main, ["annotate", *args])
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+@pytest.mark.parametrize(
+    "make, given, expected",
+    [
+        (["a.csv"], ["a.csv"], ["a.csv"]),
+        (["a.csv", "b.parquet", "notes.md"], ["."], ["a.csv", "b.parquet"]),
+        (["x/1.csv", "x/2.csv", "y/3.csv"], ["*/*.csv"], ["x/1.csv", "x/2.csv", "y/3.csv"]),
+        (["a.csv", "b.csv"], ["a.csv", "*.csv"], ["a.csv", "b.csv"]),
+    ],
+)
+def test_expand_inputs(tmp_path, make, given, expected):
+    for name in make:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x", encoding="utf-8")
+    found = dist.expand_inputs([str(tmp_path / g) for g in given])
+    assert found == [tmp_path / e for e in expected]
+
+
+@pytest.mark.parametrize("given", [["missing.csv"], ["*.tsv"], []])
+def test_expand_inputs_refuses(tmp_path, given):
+    with pytest.raises(ParameterError):
+        dist.expand_inputs([str(tmp_path / g) for g in given])
+
+
+@pytest.fixture(scope="module")
+def annotated_pair(apec_run):
+    """The same annotated rows as pandas (single process) and as Dask (several partitions, no client)."""
+    _, reference, out = apec_run
+    path = out / "reference.parquet"
+    pdf = _written(reference.data, path)
+    return pdf, dist.read_annotated(out).repartition(npartitions=3)
+
+
+@pytest.mark.parametrize(
+    "pandas_fn, dask_fn, kwargs",
+    [
+        (aggregate.volume, dist.volume_dask, {}),
+        (aggregate.participation, dist.participation_dask, {}),
+        (aggregate.participation, dist.participation_dask, {"by": ()}),
+        (aggregate.participation, dist.participation_dask, {"by": ("channel", "day")}),
+        (aggregate.sentiment_shares, dist.sentiment_shares_dask, {}),
+        (aggregate.sentiment_shares, dist.sentiment_shares_dask, {"by": ("day",), "opinions_only": True}),
+        (aggregate.topic_shares, dist.topic_shares_dask, {}),
+        (aggregate.topic_shares, dist.topic_shares_dask, {"by": ("channel",)}),
+        (aggregate.toxic_share, dist.toxic_share_dask, {"by": ("channel",)}),
+    ],
+)
+def test_dask_aggregations_equal_pandas(annotated_pair, pandas_fn, dask_fn, kwargs):
+    pdf, ddf = annotated_pair
+    pd.testing.assert_frame_equal(dask_fn(ddf, **kwargs), pandas_fn(pdf, **kwargs))
+
+
+def test_summarize_dask_equals_summarize(annotated_pair):
+    pdf, ddf = annotated_pair
+    expected = aggregate.summarize(pdf)
+    got = dist.summarize_dask(ddf)
+    assert set(got) == set(dist.SUMMARY_KEYS)
+    assert got == {key: expected[key] for key in dist.SUMMARY_KEYS}
+    assert got["comments"] == 1273 and got["duplicates"] > 0
+
+
+def test_annotate_dask_refuses_bad_sizes(tmp_path):
+    with pytest.raises(ParameterError, match="partition_rows"):
+        dist.annotate_dask([APEC], tmp_path, partition_rows=0)
+    with pytest.raises(ParameterError, match="n_workers"):
+        dist.annotate_dask([APEC], tmp_path, n_workers=0)
+
+
+def test_read_annotated_refuses_a_missing_folder(tmp_path):
+    with pytest.raises(ParameterError, match="no annotated output"):
+        dist.read_annotated(tmp_path / "nothing")
