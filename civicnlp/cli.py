@@ -27,8 +27,7 @@ def main() -> None:
     """civicnlp: campaign reaction reports for Korean civic communications."""
 
 
-# --- commands: each block below is owned by one module; keep them in the data's order ---
-# [ingest]
+# --- commands, in the data's order: ingest, tokenize, train/evaluate, annotate/report, doctor ---
 @main.command()
 @click.argument("path", type=click.Path(dir_okay=False))
 @click.option(
@@ -91,7 +90,6 @@ def ingest(
     click.echo(f"wrote {out_path}: {result.summary()}")
 
 
-# [tokenize]
 @main.command("tokenize")
 @click.argument("text", required=False)
 @click.option(
@@ -109,7 +107,6 @@ def tokenize_command(text: str | None, backend: str, pos: str, lemma: bool) -> N
         click.echo(" ".join(tokens))
 
 
-# [train/evaluate]
 _MODEL_NAMES = ("sentiment", "policy_area", "news_section", "toxicity")
 
 
@@ -154,7 +151,6 @@ def evaluate(name: str, data_path: str, text_col: str, label_col: str, model_dir
     click.echo(json.dumps(metrics, ensure_ascii=False, indent=2))
 
 
-# [annotate/report]
 @main.command()
 @click.argument("inputs", nargs=-1, required=True)
 @click.option(
@@ -258,7 +254,6 @@ def report(
         sys.exit(1)
 
 
-# [doctor]
 @main.command()
 def doctor() -> None:
     """Check Java, taggers, kernel, fonts, models and data home; exit 1 if the default path is broken."""
