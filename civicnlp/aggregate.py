@@ -348,6 +348,25 @@ def _sentiment_classes_from(table: pd.DataFrame) -> list[str]:
     return [c for c in SENTIMENTS if f"n_{c}" in table.columns]
 
 
+def _channel_records(participation_by_channel: pd.DataFrame, opinion_shares: pd.DataFrame) -> list[dict]:
+    """summary.json's ``by_channel``: participation and opinions' net sentiment per channel, busiest first.
+
+    Shared by :func:`summarize` and ``civicnlp.distributed.summarize_dask`` (Dask-computed frames)."""
+    by_channel = participation_by_channel.merge(
+        opinion_shares[["channel", "net_sentiment"]], on="channel", how="left"
+    )
+    return [
+        {
+            "channel": str(r["channel"]),
+            "comments": int(r["comments"]),
+            "participants": int(r["participants"]),
+            "entry_share": _num(r["entry_share"]),
+            "opinion_net_sentiment": _num(r["net_sentiment"]),
+        }
+        for r in by_channel.sort_values("comments", ascending=False).to_dict("records")
+    ]
+
+
 def _num(value: object) -> float | None:
     """A JSON-safe float: NaN and None become None."""
     if value is None:
@@ -394,21 +413,10 @@ def summarize(
     summary["actionable"] = len(actionable_comments(annotated, n=None))
     summary["sentiment"] = _share_dict(sentiment_shares(annotated, by=()))
     summary["opinion_sentiment"] = _share_dict(sentiment_shares(annotated, by=(), opinions_only=True))
-    by_channel = participation(annotated, by=("channel",)).merge(
-        sentiment_shares(annotated, by=("channel",), opinions_only=True)[["channel", "net_sentiment"]],
-        on="channel",
-        how="left",
+    summary["by_channel"] = _channel_records(
+        participation(annotated, by=("channel",)),
+        sentiment_shares(annotated, by=("channel",), opinions_only=True),
     )
-    summary["by_channel"] = [
-        {
-            "channel": str(r["channel"]),
-            "comments": int(r["comments"]),
-            "participants": int(r["participants"]),
-            "entry_share": _num(r["entry_share"]),
-            "opinion_net_sentiment": _num(r["net_sentiment"]),
-        }
-        for r in by_channel.sort_values("comments", ascending=False).to_dict("records")
-    ]
     if "policy_area" in annotated.columns:
         topics = topic_shares(opinions if len(opinions) else annotated).head(5)
         summary["topics"] = [

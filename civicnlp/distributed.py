@@ -47,7 +47,16 @@ try:
 except ImportError as exc:  # dask is an optional extra
     raise ImportError("civicnlp.distributed needs Dask: pip install 'civicnlp[dask]'") from exc
 
-from civicnlp.aggregate import FLAGS, SENTIMENTS, _num, _plain, _share_dict, wilson_interval, with_day
+from civicnlp.aggregate import (
+    FLAGS,
+    SENTIMENTS,
+    _channel_records,
+    _num,
+    _plain,
+    _share_dict,
+    wilson_interval,
+    with_day,
+)
 from civicnlp.exceptions import CivicNLPError, DataContractError, ParameterError
 
 __all__ = [
@@ -627,21 +636,10 @@ def summarize_dask(annotated: Any, campaign: Mapping[str, Any] | None = None) ->
     summary["entry_share"] = _num(row["entry_share"])
     summary["sentiment"] = _share_dict(sentiment_shares_dask(annotated, by=()))
     summary["opinion_sentiment"] = _share_dict(sentiment_shares_dask(annotated, by=(), opinions_only=True))
-    by_channel = participation_dask(annotated, by=("channel",)).merge(
-        sentiment_shares_dask(annotated, by=("channel",), opinions_only=True)[["channel", "net_sentiment"]],
-        on="channel",
-        how="left",
+    summary["by_channel"] = _channel_records(
+        participation_dask(annotated, by=("channel",)),
+        sentiment_shares_dask(annotated, by=("channel",), opinions_only=True),
     )
-    summary["by_channel"] = [
-        {
-            "channel": str(r["channel"]),
-            "comments": int(r["comments"]),
-            "participants": int(r["participants"]),
-            "entry_share": _num(r["entry_share"]),
-            "opinion_net_sentiment": _num(r["net_sentiment"]),
-        }
-        for r in by_channel.sort_values("comments", ascending=False).to_dict("records")
-    ]
     if "policy_area" in annotated.columns:
         opinions = annotated[
             ~annotated["is_entry"].fillna(False).astype(bool)
