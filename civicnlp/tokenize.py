@@ -38,6 +38,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 import warnings
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -517,6 +518,22 @@ def _parts(text: str, size: int) -> list[str]:
 _connections = threading.local()
 
 
+def _set_up_cache(conn: sqlite3.Connection, patience: float = 60.0) -> None:
+    """WAL mode and the table. Switching a new file to WAL takes an exclusive lock that SQLite's busy
+    timeout does not wait for, so two processes opening a fresh cache at once retry here instead."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("CREATE TABLE IF NOT EXISTS tokens (key BLOB PRIMARY KEY, tokens TEXT NOT NULL)")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def _cache_db() -> sqlite3.Connection:
     """One connection per thread and process to ``<cache dir>/tokens.sqlite3`` (WAL: readers never block)."""
     path = config.cache_dir() / "tokens.sqlite3"
@@ -525,9 +542,7 @@ def _cache_db() -> sqlite3.Connection:
     if conn is None:
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(path, timeout=60)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        conn.execute("CREATE TABLE IF NOT EXISTS tokens (key BLOB PRIMARY KEY, tokens TEXT NOT NULL)")
+        _set_up_cache(conn)
         _connections.conns = {**getattr(_connections, "conns", {}), key: conn}
     return conn
 
