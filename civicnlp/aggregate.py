@@ -112,8 +112,15 @@ def participation(annotated: pd.DataFrame, by: Sequence[str] = ("campaign_id",))
     per_author = (
         authors.groupby([*by, "author_id"], observed=True, sort=True).size().rename("n").reset_index()
     )
+    return _with_people(counts, per_author, by, _sum_by)
+
+
+def _with_people(counts: pd.DataFrame, per_author: Any, by: Sequence[str], group_sum: Any) -> pd.DataFrame:
+    """Participation's last step, shared with ``civicnlp.distributed``: from each author's comment count
+    ``n`` per group (a pandas or Dask frame, summed by ``group_sum``), add unique and repeat participants and
+    the entry share to the group ``counts``."""
     per_author = per_author.assign(participants=1, repeat_participants=(per_author["n"] > 1).astype("int64"))
-    people = _sum_by(per_author, by, ["participants", "repeat_participants"])
+    people = group_sum(per_author, by, ["participants", "repeat_participants"])
     out = counts.merge(people, on=list(by), how="left") if by else pd.concat([counts, people], axis=1)
     out[["participants", "repeat_participants"]] = (
         out[["participants", "repeat_participants"]].fillna(0).astype("int64")

@@ -54,6 +54,7 @@ from civicnlp.aggregate import (
     _num,
     _plain,
     _share_dict,
+    _with_people,
     wilson_interval,
     with_day,
 )
@@ -519,14 +520,7 @@ def participation_dask(annotated: Any, by: Sequence[str] = ("campaign_id",)) -> 
     )
     authors = df[df["author_id"].notnull()][[*by, "author_id"]].assign(n=1)
     per_author = authors.groupby([*by, "author_id"], observed=True)["n"].sum(split_out=True).reset_index()
-    per_author = per_author.assign(participants=1, repeat_participants=(per_author["n"] > 1).astype("int64"))
-    people = _group_sum(per_author, by, ["participants", "repeat_participants"])
-    out = counts.merge(people, on=list(by), how="left") if by else pd.concat([counts, people], axis=1)
-    out[["participants", "repeat_participants"]] = (
-        out[["participants", "repeat_participants"]].fillna(0).astype("int64")
-    )
-    out["entry_share"] = out["entries"] / out["comments"]
-    return out
+    return _with_people(counts, per_author, by, _group_sum)
 
 
 def sentiment_shares_dask(
@@ -569,15 +563,7 @@ def toxic_share_dask(annotated: Any, by: Sequence[str] = ()) -> pd.DataFrame:
     return out
 
 
-# the summarize() keys computed here; the text-based ones (keywords, concern, comments to answer, message
-# uptake) need the comments themselves and stay with aggregate.summarize on a sample or a campaign that fits
-SUMMARY_KEYS = (
-    "campaign_id",
-    "campaign_name",
-    "period",
-    "channels",
-    "first_comment",
-    "last_comment",
+_COUNT_KEYS = (
     "comments",
     "participants",
     "repeat_participants",
@@ -588,6 +574,17 @@ SUMMARY_KEYS = (
     "duplicates",
     "near_duplicates",
     "spam",
+)
+# the summarize() keys computed here; the text-based ones (keywords, concern, comments to answer, message
+# uptake) need the comments themselves and stay with aggregate.summarize on a sample or a campaign that fits
+SUMMARY_KEYS = (
+    "campaign_id",
+    "campaign_name",
+    "period",
+    "channels",
+    "first_comment",
+    "last_comment",
+    *_COUNT_KEYS,
     "entry_share",
     "sentiment",
     "opinion_sentiment",
@@ -620,18 +617,7 @@ def summarize_dask(annotated: Any, campaign: Mapping[str, Any] | None = None) ->
         "first_comment": _plain(pd.Timestamp(first) if pd.notna(first) else None),
         "last_comment": _plain(pd.Timestamp(last) if pd.notna(last) else None),
     }
-    for key in (
-        "comments",
-        "participants",
-        "repeat_participants",
-        "entries",
-        "opinions",
-        "questions",
-        "complaints",
-        "duplicates",
-        "near_duplicates",
-        "spam",
-    ):
+    for key in _COUNT_KEYS:
         summary[key] = int(row[key])
     summary["entry_share"] = _num(row["entry_share"])
     summary["sentiment"] = _share_dict(sentiment_shares_dask(annotated, by=()))
