@@ -58,13 +58,14 @@ __all__ = [
     "CHANNELS",
     "TEMPLATE_HEADERS",
     "channel_summary",
+    "export_files",
     "pseudonym_key",
     "pseudonymize",
     "read_channel",
     "resolve_times",
     "summary_lines",
     "write_comments",
-    "write_sample_exports",
+    "write_exports",
 ]
 
 CHANNELS = ("facebook", "instagram", "danggeun", "blog")
@@ -304,15 +305,20 @@ def _mask_mentions(names: pd.Series, pseudonyms: pd.Series, text: pd.Series) -> 
     return text.str.replace(r"@([\w.]+)", lambda m: "@" + known.get(m.group(1), m.group(1)), regex=True)
 
 
+def export_files(folder: str | Path) -> list[Path]:
+    """The files of a folder that :func:`read_channel` reads (by suffix, hidden files skipped), sorted."""
+    return sorted(
+        p
+        for p in Path(folder).iterdir()
+        if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in FILE_SUFFIXES
+    )
+
+
 def _expand(path_or_paths: str | Path | Sequence[str | Path]) -> Iterator[Path]:
     items = [path_or_paths] if isinstance(path_or_paths, str | Path) else list(path_or_paths)
     for item in map(Path, items):
         if item.is_dir():
-            yield from sorted(
-                p
-                for p in item.iterdir()
-                if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in FILE_SUFFIXES
-            )
+            yield from export_files(item)
         elif item.is_file():
             yield item
         else:
@@ -710,11 +716,8 @@ def write_comments(result: io.LoadResult, out: str | Path, *, quarantine: str | 
     return target
 
 
-# ---------------------------------------------------------------- sample exports
+# ---------------------------------------------------------------- writing exports (the shipped sample)
 
-SAMPLE_CAMPAIGN = "incheon-danggeun-apec-2024"
-#: When the sample's pasted blog list was copied from the page (Seoul time).
-SAMPLE_CAPTURED_AT = "2024-05-25 09:30"
 _FB_POST = "104523671234567"
 _SURNAMES = "김이박최정강조윤장임한오서신권황안송류홍"
 _GIVEN = (
@@ -794,18 +797,21 @@ def _sample_name(author: str, channel: str) -> str:
     )
 
 
-def write_sample_exports(
-    out_dir: str | Path, campaign_id: str = SAMPLE_CAMPAIGN, data_dir: str | Path | None = None
-) -> list[Path]:
-    """Write a sample campaign's comments back out in each channel's own shape (deterministic).
+def write_exports(comments: pd.DataFrame, out_dir: str | Path, *, captured_at: object) -> list[Path]:
+    """Write a comments table (the contract's columns, as text) in each channel's own shape (deterministic).
 
     facebook: two Graph API pages overlapping by three comments; instagram: one page; danggeun: the CSV
-    template; blog: a list pasted at ``SAMPLE_CAPTURED_AT``. Replies nest under their thread's first comment
-    (two levels, as the pages show them), a blank blog comment shows as deleted, and the blog page shows the
-    last day's times as ``N시간 전``. Display names are made up from the pseudonymous ``author_id``s.
+    template; blog: a list pasted at ``captured_at`` (Seoul time), so the last day shows as ``N시간 전`` and a
+    blank comment as deleted. Replies nest under their thread's first comment (two levels, as the pages show
+    them). Display names are made up from the pseudonymous ``author_id``s. This is how ``civicnlp sample``
+    writes the sample campaign's ``raw/`` folder.
     """
-    folder = Path(data_dir) if data_dir is not None else config.sample_dir()
-    table = io.read_table(folder / "comments" / f"{campaign_id}.csv").astype("str").fillna("")
+    captured = _captured(captured_at)
+    if captured is None:
+        raise ParameterError(
+            "write_exports needs captured_at: the pasted blog list shows times relative to it"
+        )
+    table = comments.astype("str").fillna("")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []
@@ -821,7 +827,7 @@ def write_sample_exports(
         elif channel == "danggeun":
             written.append(_write_template(rows, out / "danggeun.csv"))
         else:
-            written.append(_write_pasted(_threads(rows), out / "blog.txt"))
+            written.append(_write_pasted(_threads(rows), out / "blog.txt", captured))
     return written
 
 
@@ -912,9 +918,7 @@ def _write_template(rows: list[_Row], path: Path) -> Path:
     return path
 
 
-def _write_pasted(threads: list[tuple[_Row, list[_Row]]], path: Path) -> Path:
-    captured = _captured(SAMPLE_CAPTURED_AT)
-    assert captured is not None
+def _write_pasted(threads: list[tuple[_Row, list[_Row]]], path: Path, captured: pd.Timestamp) -> Path:
     lines = [f"댓글 {sum(1 + len(replies) for _, replies in threads)}", ""]
 
     def block(row: _Row, reply: bool) -> None:

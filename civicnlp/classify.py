@@ -577,11 +577,13 @@ IN_DOMAIN_LABELS = {"sentiment": "sentiment"}
 
 
 def in_domain_data(name: str, *, data_dir: str | os.PathLike[str] | None = None) -> pd.DataFrame:
-    """The sample campaigns' hand-labelled comments for model ``name``: ``comment_id``, ``text``, ``label``.
+    """The sample campaigns' hand-labelled comments for model ``name``: ``campaign_id``, ``text``, ``label``.
 
-    Labels come from ``labels.csv`` in ``data_dir`` (default: the shipped ``data/sample``); texts are joined
-    by ``comment_id`` from the comments as :func:`civicnlp.io.load_campaign` loads them, so the model reads
-    what annotation reads. A labelled id missing from the loaded comments is a :class:`DataContractError`."""
+    Labels come from ``labels.csv`` in ``data_dir`` (default: the shipped ``data/sample``) and are keyed by
+    campaign, channel and text, as an analyst labels (:func:`most_uncertain`'s sheet) — comment ids do not
+    survive ingest from a pasted page, where they depend on the pseudonym key. Each labelled text must be
+    among its campaign's comments as :func:`civicnlp.io.load_campaign` loads them, so the model reads what
+    annotation reads; one that is not is a :class:`DataContractError`."""
     from civicnlp.io import load_campaign, read_table
 
     if name not in IN_DOMAIN_LABELS:
@@ -589,21 +591,21 @@ def in_domain_data(name: str, *, data_dir: str | os.PathLike[str] | None = None)
     folder = Path(data_dir) if data_dir is not None else config.sample_dir()
     labels = read_table(folder / "labels.csv")
     column = IN_DOMAIN_LABELS[name]
-    missing = {"comment_id", "campaign_id", column} - set(labels.columns)
+    key = ["campaign_id", "channel", "text"]
+    missing = {*key, column} - set(labels.columns)
     if missing:
         raise DataContractError(f"{folder / 'labels.csv'} lacks column(s) {', '.join(sorted(missing))}")
-    comments = pd.concat(
-        [
-            load_campaign(c, folder).comments.data[["comment_id", "text"]]
-            for c in labels["campaign_id"].unique()
-        ],
+    loaded = pd.concat(
+        [load_campaign(c, folder).comments.data[key] for c in labels["campaign_id"].unique()],
         ignore_index=True,
+    ).drop_duplicates()
+    found = labels[key].merge(loaded, on=key, how="left", indicator=True)["_merge"].eq("both").to_numpy()
+    if not found.all():
+        lost = labels.loc[~found, "text"].tolist()
+        raise DataContractError(f"{len(lost)} labelled text(s) not among the loaded comments: {lost[:3]}")
+    return pd.DataFrame(
+        {"campaign_id": labels["campaign_id"], "text": labels["text"], "label": labels[column]}
     )
-    joined = labels[["comment_id", column]].merge(comments, on="comment_id", how="left", validate="1:1")
-    lost = joined.loc[joined["text"].isna(), "comment_id"].tolist()
-    if lost:
-        raise DataContractError(f"{len(lost)} labelled comment(s) not among the loaded comments: {lost[:5]}")
-    return pd.DataFrame({"comment_id": joined["comment_id"], "text": joined["text"], "label": joined[column]})
 
 
 def evaluate_in_domain(

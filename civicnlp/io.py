@@ -37,6 +37,7 @@ from civicnlp.exceptions import DataContractError, ParameterError
 __all__ = [
     "Campaign",
     "LoadResult",
+    "comments_source",
     "list_campaigns",
     "load_campaign",
     "load_campaigns",
@@ -362,7 +363,7 @@ CAMPAIGNS = _Spec(
     "campaigns",
     "campaign_id",
     required=("campaign_id", "name", "start", "end"),
-    optional=("channels", "hashtags", "release_id"),
+    optional=("channels", "hashtags", "release_id", "captured_at"),
     nonblank=("campaign_id", "name"),
     dates=("start", "end"),
 )
@@ -527,6 +528,7 @@ def _counts(values: pd.Series) -> pd.Series:
 _CAMPAIGNS_FILE = "campaigns.csv"
 _RELEASES_FILE = "releases.csv"
 _COMMENTS_DIR = "comments"
+_RAW_DIR = "raw"
 
 
 def list_campaigns(data_dir: str | Path | None = None) -> list[str]:
@@ -538,8 +540,13 @@ def list_campaigns(data_dir: str | Path | None = None) -> list[str]:
 def load_campaign(campaign_id: str, data_dir: str | Path | None = None) -> Campaign:
     """One campaign from a folder laid out like ``data/sample``.
 
-    Layout: ``campaigns.csv``, ``releases.csv`` and ``comments/<campaign_id>.<csv|tsv|jsonl|xlsx|parquet>``.
+    Layout: ``campaigns.csv``, ``releases.csv``, and the campaign's comments either as one table,
+    ``comments/<campaign_id>.<csv|tsv|jsonl|xlsx|parquet>``, or as its channels' own exports in
+    ``raw/<campaign_id>/`` (read by :func:`civicnlp.channels.read_channel`; relative times in pasted comment
+    lists count back from the campaign's ``captured_at`` in campaigns.csv). One of the two, not both.
     """
+    from civicnlp.channels import export_files, read_channel
+
     folder = Path(data_dir) if data_dir is not None else config.sample_dir()
     campaigns = load_campaigns(_need(folder / _CAMPAIGNS_FILE)).data
     row = campaigns[campaigns["campaign_id"] == campaign_id]
@@ -554,18 +561,48 @@ def load_campaign(campaign_id: str, data_dir: str | Path | None = None) -> Campa
     releases_path = folder / _RELEASES_FILE
     releases = load_releases(releases_path).data if releases_path.is_file() else _empty_releases()
     releases = releases[releases["campaign_id"] == campaign_id].reset_index(drop=True)
-    candidates = sorted(
-        p for p in (folder / _COMMENTS_DIR).glob(f"{campaign_id}.*") if p.suffix in TABLE_SUFFIXES
-    )
-    if not candidates:
-        raise ParameterError(
-            f"no comments file for {campaign_id!r}: expected {folder / _COMMENTS_DIR}/{campaign_id}.csv"
-        )
-    comments = load_comments(candidates[0], campaign_id=campaign_id)
-    files = {"campaigns": folder / _CAMPAIGNS_FILE, "comments": candidates[0]}
+    files = {"campaigns": folder / _CAMPAIGNS_FILE}
     if releases_path.is_file():
         files["releases"] = releases_path
+    source = comments_source(campaign_id, folder)
+    if source.is_dir():
+        exports = export_files(source)
+        try:
+            comments = read_channel(exports, campaign_id=campaign_id, captured_at=info.get("captured_at"))
+        except ParameterError as exc:
+            if info.get("captured_at") is not None or "captured_at" not in str(exc):
+                raise
+            raise ParameterError(
+                f"{exc}; in a campaign folder, give {campaign_id!r} a captured_at in {_CAMPAIGNS_FILE}"
+            ) from exc
+        comments.name = f"{_RAW_DIR}/{campaign_id}/ ({len(exports)} files)"
+        files.update({f"{_RAW_DIR}/{campaign_id}/{p.name}": p for p in exports})
+    else:
+        comments = load_comments(source, campaign_id=campaign_id)
+        files["comments"] = source
     return Campaign(campaign_id=campaign_id, info=info, releases=releases, comments=comments, files=files)
+
+
+def comments_source(campaign_id: str, data_dir: str | Path | None = None) -> Path:
+    """Where a campaign folder keeps ``campaign_id``'s comments: its table in ``comments/`` or its
+    ``raw/<campaign_id>/`` folder of channel exports; a :class:`ParameterError` for none or both."""
+    folder = Path(data_dir) if data_dir is not None else config.sample_dir()
+    tables = sorted(
+        p for p in (folder / _COMMENTS_DIR).glob(f"{campaign_id}.*") if p.suffix in TABLE_SUFFIXES
+    )
+    raw = folder / _RAW_DIR / campaign_id
+    if tables and raw.is_dir():
+        raise ParameterError(
+            f"{campaign_id!r} has both {tables[0]} and {raw}/; keep the comments in one of them"
+        )
+    if raw.is_dir():
+        return raw
+    if not tables:
+        raise ParameterError(
+            f"no comments for {campaign_id!r}: expected {folder / _COMMENTS_DIR}/{campaign_id}.csv"
+            f" (or .tsv/.jsonl/.xlsx/.parquet) or channel exports in {raw}/"
+        )
+    return tables[0]
 
 
 def _empty_releases() -> pd.DataFrame:

@@ -131,18 +131,6 @@ def _channels(value: object) -> list[str] | None:
     return channels or None
 
 
-def _comments_file(data_dir: Path, campaign_id: str) -> Path:
-    from civicnlp.io import TABLE_SUFFIXES
-
-    found = sorted(p for p in (data_dir / "comments").glob(f"{campaign_id}.*") if p.suffix in TABLE_SUFFIXES)
-    if not found:
-        raise ParameterError(
-            f"no comments file for campaign {campaign_id!r}: expected "
-            f"{data_dir / 'comments'}/{campaign_id}.csv (or .tsv/.jsonl/.xlsx/.parquet)"
-        )
-    return found[0]
-
-
 def validate_parameters(
     campaign_id: str,
     *,
@@ -155,7 +143,7 @@ def validate_parameters(
     Unknown campaign, missing campaigns.csv or comments file, an unknown parameter name, a bad date or a
     reversed date range each raise :class:`ParameterError` saying what is wrong.
     """
-    from civicnlp.io import list_campaigns
+    from civicnlp.io import comments_source, list_campaigns
 
     folder = Path(data_dir) if data_dir is not None else config.sample_dir()
     nb = Path(notebook) if notebook is not None else config.notebooks_dir() / REPORT_NOTEBOOK
@@ -172,7 +160,7 @@ def validate_parameters(
         raise ParameterError(
             f"unknown campaign {campaign_id!r} in {folder / 'campaigns.csv'}; known: {known}"
         )
-    _comments_file(folder, campaign_id)
+    comments_source(campaign_id, folder)
     for name, value in given.items():
         default = defaults[name]
         if isinstance(default, bool | int | float) and not isinstance(value, type(default)):

@@ -359,8 +359,32 @@ def sample_campaign_ids() -> list[str]:
     return [c["campaign_id"] for c in _sample_spec()["campaigns"]]
 
 
+def sample_comments(campaign_id: str) -> pd.DataFrame:
+    """The generated comments of one shipped sample campaign, with their phrase labels (``sentiment``,
+    ``comment_type``): what ``write_sample`` writes, before any export shape."""
+    found = [c for c in _sample_spec()["campaigns"] if c["campaign_id"] == campaign_id]
+    if not found:
+        raise ParameterError(f"no sample campaign {campaign_id!r}; known: {', '.join(sample_campaign_ids())}")
+    profile = found[0]["comments"]
+    return generate_comments(
+        found[0],
+        profile["n"],
+        profile["seed"],
+        channel_weights=profile["channel_weights"],
+        emoji=profile["emoji"],
+        with_labels=True,
+    )
+
+
 def write_sample(out_dir: str | Path) -> list[Path]:
-    """Write campaigns.csv, releases.csv, comments/<campaign_id>.csv and labels.csv into ``out_dir``."""
+    """Write campaigns.csv, releases.csv, each campaign's comments and labels.csv into ``out_dir``.
+
+    A campaign's comments go to ``comments/<campaign_id>.csv``, or, when its profile says ``exports: true``,
+    to ``raw/<campaign_id>/`` in each channel's own export shape (:func:`civicnlp.channels.write_exports`,
+    the pasted blog list captured at the campaign's ``captured_at``).
+    """
+    from civicnlp.channels import write_exports
+
     spec = _sample_spec()
     out = Path(out_dir)
     (out / "comments").mkdir(parents=True, exist_ok=True)
@@ -371,18 +395,14 @@ def write_sample(out_dir: str | Path) -> list[Path]:
     labels = []
     for camp in spec["campaigns"]:
         profile = camp["comments"]
-        frame = generate_comments(
-            camp,
-            profile["n"],
-            profile["seed"],
-            channel_weights=profile["channel_weights"],
-            emoji=profile["emoji"],
-            with_labels=True,
-        )
-        path = out / "comments" / f"{camp['campaign_id']}.csv"
-        written.append(
-            _write_csv(frame.drop(columns=["sentiment", "comment_type"]), path, profile["encoding"])
-        )
+        frame = sample_comments(camp["campaign_id"])
+        table = frame.drop(columns=["sentiment", "comment_type"])
+        if profile.get("exports"):
+            raw = out / "raw" / camp["campaign_id"]
+            written += write_exports(table, raw, captured_at=camp["captured_at"])
+        else:
+            path = out / "comments" / f"{camp['campaign_id']}.csv"
+            written.append(_write_csv(table, path, profile["encoding"]))
         labels.append(_label_subset(frame, spec["labels_per_campaign"][camp["campaign_id"]], profile["seed"]))
     written.append(_write_csv(pd.concat(labels, ignore_index=True), out / "labels.csv"))
     return written

@@ -274,11 +274,25 @@ def test_cli_annotate_reports_a_bad_file(tmp_path):
     assert "missing required" in result.output
 
 
-def test_annotate_the_sample_campaign(models, tmp_path):
-    source = config.sample_dir() / "comments" / "incheon-danggeun-apec-2024.csv"
-    if not source.is_file():
-        pytest.skip("the sample campaign has not landed")
-    result = annotate_file(source, out=tmp_path / "scored.parquet", models=models)
+def test_annotate_the_sample_campaign_ingested_from_its_channels(models, tmp_path):
+    """``civicnlp ingest`` of the sample's raw exports, then ``civicnlp annotate`` of the Parquet it wrote."""
+    raw = config.sample_dir() / "raw" / "incheon-danggeun-apec-2024"
+    ingested = tmp_path / "comments.parquet"
+    run = CliRunner().invoke(
+        main,
+        [
+            "ingest",
+            str(raw),
+            "--campaign",
+            "incheon-danggeun-apec-2024",
+            "--captured-at",
+            "2024-05-25 09:30",
+            "--out",
+            str(ingested),
+        ],
+    )
+    assert run.exit_code == 0, run.output
+    result = annotate_file(ingested, out=tmp_path / "scored.parquet", models=models)
     assert isinstance(result, AnnotateResult)
     assert result.rows_in == len(result.data) + len(result.quarantine)
     assert result.data["is_entry"].mean() > 0.2  # a comment-to-enter event

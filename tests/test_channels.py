@@ -12,12 +12,13 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from civicnlp import channels, config, io
+from civicnlp import channels, config, io, synthetic
 from civicnlp.cli import main
 from civicnlp.exceptions import DataContractError, ParameterError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "channels"
-EXPORTS = config.sample_dir() / "exports" / channels.SAMPLE_CAMPAIGN
+SAMPLE = "incheon-danggeun-apec-2024"  # shipped as its channels' raw exports
+EXPORTS = config.sample_dir() / "raw" / SAMPLE
 CAPTURED = "2024-05-20 00:05"
 RAW_NAMES = (
     "김하늘",
@@ -360,34 +361,31 @@ def test_cli_ingest_error_is_one_line(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- the shipped sample exports
 
 
-def test_sample_exports_regenerate_identically(tmp_path: Path) -> None:
-    written = channels.write_sample_exports(tmp_path)
-    assert sorted(p.name for p in written) == sorted(
-        p.name for p in EXPORTS.iterdir() if p.name != "README.md"
-    )
-    for path in written:
-        assert path.read_bytes() == (EXPORTS / path.name).read_bytes(), path.name
-
-
-def test_sample_exports_carry_the_shipped_comments() -> None:
-    """Every comment the shipped table keeps arrives, per channel; the only extras are rows the table
+def test_sample_exports_carry_the_generated_comments() -> None:
+    """Every comment the generated table keeps arrives, per channel; the only extras are rows the table
     quarantines for what the shapes do not carry (ids repeated across channels, '어제' without a capture
-    time, likes of -1)."""
-    result = channels.read_channel(
-        EXPORTS, campaign_id=channels.SAMPLE_CAMPAIGN, captured_at=channels.SAMPLE_CAPTURED_AT
-    )
+    time, likes of -1). (`tests/test_synthetic.py` checks the files regenerate byte for byte.)"""
+    captured_at = io.load_campaign(SAMPLE).info["captured_at"]
+    result = channels.read_channel(EXPORTS, campaign_id=SAMPLE, captured_at=captured_at)
     accounted(result)
-    shipped = io.load_comments(config.sample_dir() / "comments" / f"{channels.SAMPLE_CAMPAIGN}.csv")
+    generated = synthetic.sample_comments(SAMPLE).drop(columns=["sentiment", "comment_type"])
+    table = io.validate_comments(generated)
     for channel in channels.CHANNELS:
         got = Counter(result.data.loc[result.data["channel"] == channel, "text"].str.strip())
-        kept = Counter(shipped.data.loc[shipped.data["channel"] == channel, "text"].str.strip())
+        kept = Counter(table.data.loc[table.data["channel"] == channel, "text"].str.strip())
         assert not kept - got, channel
-        q = shipped.quarantine[shipped.quarantine["channel"] == channel]
+        q = table.quarantine[table.quarantine["channel"] == channel]
         explained = Counter(
             q.loc[q["reason"].isin(["duplicate comment_id", "bad created_at", "bad likes"]), "text"]
         )
         assert not (got - kept) - Counter({t.strip(): n for t, n in explained.items()}), channel
     assert result.data.loc[result.data["channel"] == "danggeun", "neighbourhood"].notna().all()
+
+
+def test_write_exports_needs_a_capture_time(tmp_path: Path) -> None:
+    generated = synthetic.sample_comments(SAMPLE).drop(columns=["sentiment", "comment_type"])
+    with pytest.raises(ParameterError, match="captured_at"):
+        channels.write_exports(generated, tmp_path, captured_at=None)
 
 
 def test_xlsx_template_named_blog_and_ragged_rows(tmp_path: Path) -> None:

@@ -247,22 +247,22 @@ def test_shipped_model_meets_its_card_on_the_validation_split(name):
 # --- in-domain evaluation on the sample campaigns' labelled comments -------------------------------
 
 
-def test_in_domain_data_joins_each_label_to_the_loaded_comment():
+def test_in_domain_data_finds_each_labelled_text_among_the_loaded_comments():
     data = classify.in_domain_data("sentiment")
     labels = read_table(config.sample_dir() / "labels.csv")
-    assert data["comment_id"].tolist() == labels["comment_id"].tolist()
-    assert set(data["label"]) == {"negative", "neutral", "positive"}
-    first = data.iloc[0]
-    campaign = labels.loc[labels["comment_id"] == first["comment_id"], "campaign_id"].iloc[0]
-    comments = load_campaign(campaign).comments.data.set_index("comment_id")
-    assert first["text"] == comments.loc[first["comment_id"], "text"]
+    assert data["text"].tolist() == labels["text"].tolist()
+    assert data["label"].tolist() == labels["sentiment"].tolist()
+    # the first campaign arrives from its channels' raw exports: its texts are the ingested ones
+    raw = labels[labels["campaign_id"] == "incheon-danggeun-apec-2024"]
+    loaded = load_campaign("incheon-danggeun-apec-2024").comments.data
+    assert len(raw) > 100 and raw["text"].isin(loaded["text"]).all()
 
 
-def test_in_domain_data_refuses_a_label_whose_comment_is_missing(tmp_path):
+def test_in_domain_data_refuses_a_label_whose_text_is_missing(tmp_path):
     folder = shutil.copytree(config.sample_dir(), tmp_path / "sample")
     with open(folder / "labels.csv", "a", encoding="utf-8") as f:
-        f.write("no-such-id,incheon-bus-parking-2024,blog,없는 댓글,negative,complaint\n")
-    with pytest.raises(DataContractError, match="no-such-id"):
+        f.write("bl-999999,incheon-bus-parking-2024,blog,어디에도 없는 댓글,negative,complaint\n")
+    with pytest.raises(DataContractError, match="어디에도 없는 댓글"):
         classify.in_domain_data("sentiment", data_dir=folder)
 
 

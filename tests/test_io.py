@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -463,7 +464,7 @@ def test_sample_campaigns_load_with_full_accounting(sample: dict[str, io.Campaig
         )
         assert window.all()
         assert len(campaign.releases) >= 2 and (campaign.releases["campaign_id"] == campaign_id).all()
-        assert campaign.files["comments"].is_file()
+        assert campaign.files and all(path.is_file() for path in campaign.files.values())
     assert sum(len(c.comments.data) for c in sample.values()) >= 2000
     assert sample["incheon-danggeun-apec-2024"].info["hashtags"][0] == "#인천당근이지"
 
@@ -478,19 +479,56 @@ def test_sample_has_one_cp949_file() -> None:
 def test_sample_labels_point_at_kept_comments(sample: dict[str, io.Campaign]) -> None:
     labels = io.read_table(config.sample_dir() / "labels.csv")
     assert len(labels) >= 300 and labels["comment_id"].is_unique
-    kept = pd.concat([c.comments.data for c in sample.values()])
-    merged = labels.merge(kept, on="comment_id", suffixes=("", "_data"), validate="one_to_one")
-    assert len(merged) == len(labels)
-    assert (merged["text"] == merged["text_data"]).all()
+    key = ["campaign_id", "channel", "text"]
+    kept = pd.concat([c.comments.data[key] for c in sample.values()]).drop_duplicates()
+    assert len(labels.merge(kept, on=key, validate="many_to_one")) == len(labels)
     assert set(labels["sentiment"]) == {"negative", "neutral", "positive"}
     assert set(labels["comment_type"]) <= {"entry", "opinion", "question", "complaint", "spam"}
 
 
-def test_unknown_campaign_and_missing_folder() -> None:
+def test_a_campaign_shipped_as_channel_exports(sample: dict[str, io.Campaign]) -> None:
+    """The APEC campaign is read from raw/<id>/ as each channel exported it; every file is fingerprinted."""
+    campaign = sample["incheon-danggeun-apec-2024"]
+    raw = config.sample_dir() / "raw" / "incheon-danggeun-apec-2024"
+    assert sorted(p for k, p in campaign.files.items() if k.startswith("raw/")) == sorted(raw.iterdir())
+    data = campaign.comments.data
+    assert set(data["channel"]) == {"danggeun", "facebook", "instagram", "blog"}
+    assert data.loc[data["channel"] == "danggeun", "neighbourhood"].notna().all()
+    assert campaign.comments.name == "raw/incheon-danggeun-apec-2024/ (5 files)"
+    # the pasted blog list says "N시간 전": resolved against captured_at, so none is lost to a bad date
+    blog = data[data["channel"] == "blog"]
+    assert blog["created_at"].max() > pd.Timestamp("2024-05-24 09:30", tz="Asia/Seoul")
+
+
+def test_a_campaign_with_both_a_table_and_exports_is_refused(tmp_path: Path) -> None:
+    folder = shutil.copytree(config.sample_dir(), tmp_path / "sample")
+    shutil.copy(
+        folder / "comments" / "incheon-bus-parking-2024.csv",
+        folder / "comments" / "incheon-danggeun-apec-2024.csv",
+    )
+    with pytest.raises(ParameterError, match="keep the comments in one of them"):
+        io.load_campaign("incheon-danggeun-apec-2024", folder)
+
+
+def test_pasted_exports_need_the_campaigns_capture_time(tmp_path: Path) -> None:
+    folder = shutil.copytree(config.sample_dir(), tmp_path / "sample")
+    campaigns = io.read_table(folder / "campaigns.csv").drop(columns="captured_at")
+    campaigns.to_csv(folder / "campaigns.csv", index=False)
+    expected = r"blog\.txt: captured_at is required.*captured_at in campaigns\.csv"
+    with pytest.raises(ParameterError, match=expected):
+        io.load_campaign("incheon-danggeun-apec-2024", folder)
+
+
+def test_unknown_campaign_and_missing_folder(tmp_path: Path) -> None:
     with pytest.raises(ParameterError, match=r"unknown campaign 'nope'.*incheon-danggeun-apec-2024"):
         io.load_campaign("nope")
     with pytest.raises(ParameterError, match="missing file"):
         io.load_campaign(SAMPLE_IDS[0], "/nonexistent")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    shutil.copy(config.sample_dir() / "campaigns.csv", empty)
+    with pytest.raises(ParameterError, match=r"no comments for .*raw/incheon-danggeun-apec-2024/"):
+        io.load_campaign(SAMPLE_IDS[0], empty)
 
 
 # ---------------------------------------------------------------- CLI

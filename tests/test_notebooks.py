@@ -22,6 +22,7 @@ import papermill
 import pytest
 
 from civicnlp import config, report
+from civicnlp.io import comments_source
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
@@ -50,8 +51,11 @@ def batch(tmp_path_factory: pytest.TempPathFactory) -> dict:
     )
     (data / "campaigns.csv").write_text("\n".join([header, main_row, broken_row]) + "\n", encoding="utf-8")
     shutil.copy(sample / "releases.csv", data / "releases.csv")
-    source = next((sample / "comments").glob(f"{MAIN}.*"))
-    shutil.copy(source, data / "comments" / source.name)
+    source = comments_source(MAIN)
+    if source.is_dir():
+        shutil.copytree(source, data / "raw" / MAIN)
+    else:
+        shutil.copy(source, data / "comments" / source.name)
     (data / "comments" / f"{BROKEN}.csv").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
     batch_file = tmp / "batch.yaml"
     batch_file.write_text(f"data: {data}\nout: reports\ncampaigns: [{MAIN}, {BROKEN}]\n", encoding="utf-8")
@@ -67,7 +71,7 @@ def batch(tmp_path_factory: pytest.TempPathFactory) -> dict:
         "result": result,
         "lines": lines,
         "html": html,
-        "input": data / "comments" / source.name,
+        "input": data / source.relative_to(sample),
         "out": tmp,
     }
 
@@ -117,7 +121,11 @@ def test_summary_numbers_equal_a_direct_computation_from_the_scored_csv(outputs)
 
 def test_manifest_records_inputs_models_and_the_run(batch, outputs):
     manifest = json.loads((outputs / "summary.json").read_text(encoding="utf-8"))["manifest"]
-    assert manifest["inputs"]["comments"]["sha256"] == report.file_sha256(batch["input"])
+    inputs = _files(batch["input"])
+    assert len(inputs) >= 1
+    for path in inputs:
+        name = "comments" if path == batch["input"] else f"raw/{MAIN}/{path.name}"
+        assert manifest["inputs"][name]["sha256"] == report.file_sha256(path), name
     assert manifest["parameters"]["campaign_id"] == MAIN
     assert set(manifest["models"]) == {"sentiment", "policy_area", "toxicity"}
     assert manifest["package_version"]
@@ -127,10 +135,28 @@ def test_manifest_records_inputs_models_and_the_run(batch, outputs):
     assert manifest["run_id"] in (outputs / "report.ipynb").read_text(encoding="utf-8")
 
 
+def _files(path: Path) -> list[Path]:
+    """The input file, or every file of an input folder (a campaign shipped as channel exports)."""
+    return sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
+
+
+def _author_names(path: Path) -> set[str]:
+    """Display names in channel exports: Facebook from.name, Instagram username, the template's 닉네임."""
+    names: set[str] = set()
+    for file in _files(path):
+        if file.suffix == ".json":
+            for record in json.loads(file.read_text(encoding="utf-8"))["data"]:
+                for item in [record, *record.get("comments", record.get("replies", {})).get("data", [])]:
+                    names.add(item.get("username") or item["from"]["name"])
+        elif file.suffix == ".csv" and "닉네임" in file.read_text(encoding="utf-8").splitlines()[0]:
+            names |= set(pd.read_csv(file, dtype=str)["닉네임"].dropna())
+    return names
+
+
 def test_no_phone_number_or_email_from_the_input_reaches_any_output(batch, outputs):
-    raw = batch["input"].read_bytes().decode("utf-8", errors="replace")
-    secrets = set(PHONE_RE.findall(raw)) | set(EMAIL_RE.findall(raw))
-    assert len(secrets) >= 3, "the sample should carry phone numbers and e-mails to mask"
+    raw = "".join(p.read_bytes().decode("utf-8", errors="replace") for p in _files(batch["input"]))
+    secrets = set(PHONE_RE.findall(raw)) | set(EMAIL_RE.findall(raw)) | _author_names(batch["input"])
+    assert len(secrets) >= 3, "the sample should carry phone numbers, e-mails and names to mask"
     for path in outputs.iterdir():
         text = path.read_text(encoding="utf-8-sig")
         leaked = sorted(s for s in secrets if s in text)
