@@ -406,7 +406,7 @@ def _graph_page(path: Path, channel: str | None) -> _Part | None:
     keys = " or ".join(f"'{shape.text}' and '{shape.time}'" for shape in shapes)
     expected = f'expected a Graph API page {{"data": [comments with \'id\', {keys}], "paging": ...}}'
     try:
-        page = json.loads(io._decode(path.read_bytes(), path.name))
+        page = json.loads(io.decode_text(path.read_bytes(), path.name))
     except json.JSONDecodeError as exc:
         if channel is None:
             return None  # maybe JSON Lines, which io reads
@@ -496,7 +496,7 @@ def _template(path: Path, channel: str | None, captured_at: object) -> _Part | N
     """The documented CSV/XLSX template, or None for a plain table (when no channel says otherwise)."""
     if channel in _GRAPH:
         return None
-    frame, rejects = io._read(path)
+    frame, rejects = io.read_rows(path)
     found = [c for c in frame.columns if c != "source_row"]
     mapping: dict[str, str] = {}
     for target, names in TEMPLATE_HEADERS.items():
@@ -535,7 +535,7 @@ def _template(path: Path, channel: str | None, captured_at: object) -> _Part | N
 
 
 def _looks_delimited(path: Path) -> bool:
-    head = io._decode(path.read_bytes(), path.name).lstrip().split("\n", 1)[0]
+    head = io.decode_text(path.read_bytes(), path.name).lstrip().split("\n", 1)[0]
     return "\t" in head or "," in head
 
 
@@ -552,7 +552,7 @@ def _template_channel(path: Path, has_neighbourhood: bool) -> str:
 
 
 def _prefixed(values: pd.Series, channel: str) -> pd.Series:
-    text = io._strings(values)
+    text = io.text_cells(values)
     return (channel + "-" + text).where(text.notna(), pd.NA)
 
 
@@ -600,7 +600,7 @@ _DELETED = re.compile(r"(?:삭제된|작성자가 삭제한|관리자가 삭제�
 def _pasted(path: Path, channel: str | None, captured_at: object) -> _Part | None:
     """A comment list copied from the page, or None when the text has no comment blocks."""
     lines = [
-        line.strip() for line in io._decode(path.read_bytes(), path.name).replace("\x00", "").splitlines()
+        line.strip() for line in io.decode_text(path.read_bytes(), path.name).replace("\x00", "").splitlines()
     ]
     metas = [i for i, line in enumerate(lines) if i > 0 and lines[i - 1] and _META.fullmatch(line)]
     if not metas:

@@ -38,13 +38,16 @@ __all__ = [
     "Campaign",
     "LoadResult",
     "comments_source",
+    "decode_text",
     "list_campaigns",
     "load_campaign",
     "load_campaigns",
     "load_comments",
     "load_releases",
     "parse_columns",
+    "read_rows",
     "read_table",
+    "text_cells",
     "validate_campaigns",
     "validate_comments",
     "validate_releases",
@@ -141,7 +144,7 @@ def read_table(path: str | Path, *, columns: Mapping[str, str] | str | None = No
     Rows that cannot be parsed (ragged CSV rows, broken JSON lines) raise a ``DataContractError`` naming them;
     the ``load_*`` functions quarantine such rows instead.
     """
-    frame, rejects = _read(Path(path))
+    frame, rejects = read_rows(Path(path))
     if len(rejects):
         rows = ", ".join(str(r) for r in rejects["source_row"].head(10))
         raise DataContractError(
@@ -152,8 +155,9 @@ def read_table(path: str | Path, *, columns: Mapping[str, str] | str | None = No
     return _rename(frame.drop(columns="source_row"), parse_columns(columns), Path(path).name)
 
 
-def _read(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The file as a frame with a ``source_row`` column, and the rows that could not be parsed."""
+def read_rows(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A table file as it is (no column mapping or checks) with a ``source_row`` column, and the rows that
+    could not be parsed (``source_row``, ``reason``); what the loaders and the channel adapters start from."""
     if not path.is_file():
         raise DataContractError(f"{path}: no such file")
     raw = path.read_bytes()
@@ -175,7 +179,7 @@ def _read(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
             return _numbered(pd.read_parquet(io.BytesIO(raw)), start=1), _no_rejects()
     except Exception as exc:  # openpyxl/pyarrow raise many types for a corrupt file
         raise DataContractError(f"{path.name}: cannot read as {suffix[1:].upper()}: {exc}") from exc
-    text = _decode(raw, path.name).replace("\x00", "")
+    text = decode_text(raw, path.name).replace("\x00", "")
     if suffix in (".jsonl", ".ndjson", ".json"):
         return _read_jsonl(text, path.name)
     return _read_delimited(text, TEXT_SUFFIXES.get(suffix), path.name)
@@ -192,7 +196,7 @@ def _numbered(frame: pd.DataFrame, *, start: int) -> pd.DataFrame:
     return frame
 
 
-def _decode(raw: bytes, name: str) -> str:
+def decode_text(raw: bytes, name: str) -> str:
     """UTF-8 (with or without BOM) first, then what charset-normalizer finds, asking it about CP949 first.
 
     EUC-KR is read as its superset CP949. Asking unrestricted first would misread short Korean files
@@ -420,7 +424,7 @@ def validate_releases(frame: pd.DataFrame, *, name: str = "releases") -> LoadRes
 def _load(
     path: Path, spec: _Spec, columns: Mapping[str, str] | str | None, fill: dict[str, str]
 ) -> LoadResult:
-    frame, rejects = _read(path)
+    frame, rejects = read_rows(path)
     frame = _rename(frame, parse_columns(columns), path.name)
     for column, value in fill.items():
         if column not in frame.columns:
@@ -467,7 +471,7 @@ def _validate(frame: pd.DataFrame, rejects: pd.DataFrame, spec: _Spec, name: str
                 _counts(frame[column]) if column in frame.columns else pd.Series(pd.NA, dtype="Int64")
             )
         elif column in frame.columns:
-            out[column] = _strings(frame[column])
+            out[column] = text_cells(frame[column])
         else:
             out[column] = pd.Series(pd.NA, index=frame.index, dtype="str")
     for column in spec.checks():
@@ -505,7 +509,7 @@ def _present(values: pd.Series) -> pd.Series:
     return values.notna() & (values.astype("str").str.strip() != "")
 
 
-def _strings(values: pd.Series) -> pd.Series:
+def text_cells(values: pd.Series) -> pd.Series:
     """Text cells as ``str``, NA for blanks; whole numbers (ids from XLSX/Parquet) without a ``.0``."""
     if pd.api.types.is_float_dtype(values.dtype) or pd.api.types.is_object_dtype(values.dtype):
         values = values.map(
