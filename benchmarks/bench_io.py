@@ -32,7 +32,9 @@ def _write(frame: pd.DataFrame, path: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=100_000, help="synthetic comments")
-    parser.add_argument("--formats", default="csv,jsonl,parquet", help="comma-separated (xlsx: slow)")
+    parser.add_argument(
+        "--formats", default="csv,jsonl,parquet", help="comma-separated: csv,tsv,jsonl,parquet,xlsx"
+    )
     args = parser.parse_args()
     started = time.perf_counter()
     frame = synthetic.generate_comments(CAMPAIGN, args.n, seed=0)

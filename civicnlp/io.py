@@ -173,11 +173,11 @@ def read_rows(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
             )
     try:
         if suffix == ".xlsx":
-            frame = pd.read_excel(io.BytesIO(raw), dtype=object, engine="openpyxl")
+            frame = pd.read_excel(io.BytesIO(raw), dtype=object, engine="calamine")
             return _numbered(frame, start=2), _no_rejects()
         if suffix == ".parquet":
             return _numbered(pd.read_parquet(io.BytesIO(raw)), start=1), _no_rejects()
-    except Exception as exc:  # openpyxl/pyarrow raise many types for a corrupt file
+    except Exception as exc:  # calamine/pyarrow raise many types for a corrupt file
         raise DataContractError(f"{path.name}: cannot read as {suffix[1:].upper()}: {exc}") from exc
     text = decode_text(raw, path.name).replace("\x00", "")
     if suffix in (".jsonl", ".ndjson", ".json"):
