@@ -18,7 +18,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
-from civicnlp import classify, config, datasets
+from civicnlp import classify, config, datasets, features
 from civicnlp.cli import main
 from civicnlp.exceptions import DataContractError, ModelError, ParameterError
 from civicnlp.io import load_campaign, read_table
@@ -74,6 +74,16 @@ def test_fitted_pipeline_scores_messy_text(bad, tiny_models):
     proba = tiny_models["toxicity"].predict_proba([bad])
     assert proba.shape == (1, 3)
     assert np.isfinite(proba).all()
+
+
+def test_models_sharing_a_batch_score_as_each_does_alone(tiny_models):
+    alone = {}
+    for name, model in tiny_models.items():
+        features.clear_memo()
+        alone[name] = model.predict_proba(TINY_TEXTS)
+    features.clear_memo()
+    for name, model in tiny_models.items():  # as annotation runs them: later models reuse the memo
+        np.testing.assert_array_equal(model.predict_proba(TINY_TEXTS), alone[name])
 
 
 @pytest.mark.parametrize(
