@@ -82,7 +82,18 @@ def _fingerprint(texts: list[str]) -> bytes:
     return digest.digest()
 
 
-class TextNormalizer(TransformerMixin, BaseEstimator):
+class _StringTransformer(TransformerMixin, BaseEstimator):
+    """A stateless transformer of a 1-d list of strings (tags that scikit-learn's checks read)."""
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.two_d_array = False
+        tags.requires_fit = False
+        return tags
+
+
+class TextNormalizer(_StringTransformer):
     """Stateless step: :func:`civicnlp.normalize.normalize_text` of each text (None/NaN give "").
 
     A batch of strings is normalized once and memoized (module doc); other batches are normalized each time.
@@ -97,13 +108,6 @@ class TextNormalizer(TransformerMixin, BaseEstimator):
             strings: list[str] = texts  # type: ignore[assignment]
             return list(_NORMALIZED.get(_fingerprint(strings), "normalized", lambda: _normalize_all(texts)))
         return _normalize_all(texts)
-
-    def __sklearn_tags__(self) -> Any:
-        tags = super().__sklearn_tags__()
-        tags.input_tags.string = True
-        tags.input_tags.two_d_array = False
-        tags.requires_fit = False
-        return tags
 
 
 def _normalize_all(texts: list[object]) -> list[str]:
@@ -172,7 +176,7 @@ def _tokenizer(tokenizer: Tokenizer | None) -> Tokenizer:
 _WIDTH = 2**20
 
 
-class KoreanHashingVectorizer(TransformerMixin, BaseEstimator):
+class KoreanHashingVectorizer(_StringTransformer):
     """Hashed counts of :class:`KoreanAnalyzer`'s n-grams, computed a batch at a time.
 
     The output equals ``HashingVectorizer(analyzer=KoreanAnalyzer(char_ngrams, morph_ngrams, tokenizer),
@@ -244,13 +248,6 @@ class KoreanHashingVectorizer(TransformerMixin, BaseEstimator):
         if self.binary:
             counts.data[:] = 1.0
         return counts
-
-    def __sklearn_tags__(self) -> Any:
-        tags = super().__sklearn_tags__()
-        tags.input_tags.string = True
-        tags.input_tags.two_d_array = False
-        tags.requires_fit = False
-        return tags
 
 
 @dataclass(frozen=True)
