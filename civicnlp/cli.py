@@ -217,6 +217,12 @@ def annotate(
 @click.option("--data", "data_dir", type=click.Path(file_okay=False), help="Data folder [data/sample].")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Reports folder [reports/].")
 @click.option("--notebook", type=click.Path(dir_okay=False), help="Notebook to run.")
+@click.option(
+    "--annotated",
+    "annotated_dir",
+    type=click.Path(exists=True),
+    help="An annotate --engine dask --out folder: report on its partitioned rows (any size).",
+)
 @click.option("-p", "--parameter", "params", type=(str, str), multiple=True, help="Set a notebook parameter.")
 def report(
     campaign_id: str | None,
@@ -225,6 +231,7 @@ def report(
     data_dir: str | None,
     out_dir: str | None,
     notebook: str | None,
+    annotated_dir: str | None,
     params: tuple[tuple[str, str], ...],
 ) -> None:
     """Execute the campaign report notebook; print the HTML's path (batches: one log line per run)."""
@@ -233,6 +240,8 @@ def report(
     if sum([campaign_id is not None, all_campaigns, batch_file is not None]) != 1:
         raise click.UsageError("give exactly one of --campaign ID, --all or --batch FILE")
     parameters = {name: rep.parse_parameter(value) for name, value in params}
+    if annotated_dir is not None:
+        parameters["annotated_dir"] = annotated_dir
     if campaign_id is not None:
         html = rep.run_report(
             campaign_id, data_dir=data_dir, out_dir=out_dir, parameters=parameters, notebook=notebook

@@ -10,20 +10,21 @@ How ``annotate_dask`` keeps its output identical to ``civicnlp annotate`` (row f
    detection, ``source_row`` numbering and the duplicate ``comment_id`` check are exactly those of the file.
 2. The valid rows are cut into pieces of ``partition_rows`` rows, indexed by their global input order
    (file order, then row order); rows that are blank after normalization are quarantined as
-   ``annotate_loaded`` does. The rest are shuffled by their masked text, so that identical texts share a
-   partition and each distinct text is tokenized and scored once, as in one process (comment sections
-   repeat themselves: 참여합니다...), annotated partition by partition, and put back in input order.
+   ``annotate_loaded`` does. Each piece is annotated where it is (no shuffle): ``annotate_comments``
+   tokenizes and scores each distinct text of the piece once, and a text's tokens and scores do not depend
+   on the other rows, so they equal the single process's.
 3. The flags that compare comments with each other (duplicate, near duplicate, spam by repetition) need
-   the whole campaign — the earliest comment is the original. Beside the annotation, only the columns they
-   read (campaign, author, time, masked text) are shuffled by ``campaign_id``; ``flag_comments`` runs over
-   each campaign in input order, and those three flags replace the partition-local ones, joined by the
-   index. The other flags read only their own row.
+   the whole campaign — the earliest comment is the original. One task per campaign runs ``flag_comments``
+   over the columns they read (campaign, author, time, masked text) of that campaign's rows in input order,
+   beside the annotation; each annotated piece then takes its rows' three flags from it, and is written.
+   The other flags read only their own row.
 
 Limits: one campaign's cross-row flags are one task, so its slim columns must fit one worker (about
-100 bytes a comment) and that step does not speed up with more workers; ``comment_id`` duplicates are
-checked within each input file, as ``civicnlp annotate`` checks them, not across files; ``out_dir`` must
-be reachable from every worker (a shared file system when the cluster spans machines); one text repeated
-by a large share of a huge campaign makes its partition large.
+100 bytes a comment, a few hundred while flagging) and that step does not speed up with more workers;
+``comment_id`` duplicates are checked within each input file, as ``civicnlp annotate`` checks them, not
+across files; ``out_dir`` must be reachable from every worker (a shared file system when the cluster spans
+machines); a text repeated across pieces is scored once per piece (comment sections at scale are mostly
+distinct texts, so a shuffle to score each once would cost more than it saves).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 try:
@@ -63,23 +65,28 @@ from civicnlp.exceptions import CivicNLPError, DataContractError, ParameterError
 __all__ = [
     "DaskAnnotateSummary",
     "WarmUp",
+    "actionable_count_dask",
     "annotate_dask",
     "connect",
     "expand_inputs",
     "participation_dask",
     "read_annotated",
+    "sample_rows",
+    "select_dask",
     "sentiment_shares_dask",
     "summarize_dask",
+    "summarize_sampled",
+    "top_keywords_dask",
     "topic_shares_dask",
     "toxic_share_dask",
     "volume_dask",
+    "write_csv",
 ]
 
 PARTITION_ROWS = 50_000
 ORDER = "_seq"  # the global input order: file order, then row order within the file
 # the flags that depend on other comments of the campaign
 CROSS_FLAGS = ["is_duplicate", "is_near_duplicate", "is_spam"]
-_TEXT = "_text"  # the masked text, to group identical texts
 _GLOB_CHARS = set("*?[")
 
 
@@ -228,33 +235,40 @@ def _quarantine_part(frame: pd.DataFrame, columns: list[str], source_file: str) 
     return out
 
 
-def _annotate_partition(chunk: pd.DataFrame, like: pd.DataFrame | None = None, **kwargs: Any) -> pd.DataFrame:
-    """``annotate_comments`` on one partition, cast to ``like``'s types so every Parquet part agrees."""
+def _annotate_partition(
+    chunk: pd.DataFrame, flags: pd.DataFrame | None = None, like: pd.DataFrame | None = None, **kwargs: Any
+) -> pd.DataFrame:
+    """``annotate_comments`` on one partition, with the campaign-wide cross-row ``flags`` of its rows in
+    place of the partition's own, cast to ``like``'s types so every Parquet part agrees."""
     from civicnlp.annotate import annotate_comments
 
     out = annotate_comments(chunk, **kwargs)
+    if flags is not None:
+        out = out.assign(**{f: flags[f].reindex(out.index).to_numpy() for f in CROSS_FLAGS})
     return out if like is None else out[list(like.columns)].astype(like.dtypes.to_dict())
 
 
-def _annotate_grouped(part: pd.DataFrame, like: pd.DataFrame, **kwargs: Any) -> pd.DataFrame:
-    """``_annotate_partition`` on a partition of rows grouped by text, with the order as a column."""
-    return _annotate_partition(part.drop(columns=_TEXT).set_index(ORDER), like, **kwargs).reset_index()
+def _campaigns(slim: pd.DataFrame) -> set[str]:
+    return set(_campaign_key(slim).unique())
 
 
-def _cross_flags(part: pd.DataFrame, campaign: Any = None) -> pd.DataFrame:
-    """``flag_comments`` over whole campaigns (one shuffle partition holds each campaign's every row)."""
+def _campaign_key(slim: pd.DataFrame) -> pd.Series:
+    """The campaign of each row as ``flag_comments`` groups it (a missing id is the campaign "")."""
+    return slim["campaign_id"].astype(object).fillna("").astype(str)
+
+
+def _campaign_flags(campaign_id: str, campaign: Any, *slims: pd.DataFrame) -> pd.DataFrame:
+    """``flag_comments`` over one whole campaign, from the cross-row columns of the parts that hold it, in
+    input order: the cross-row flags of its every row, indexed by input order."""
     from civicnlp.annotate import flag_comments
 
-    if part.empty:
-        return _flags_meta()
-    ordered = part.sort_values(ORDER, kind="stable").set_index(ORDER)
-    return flag_comments(ordered, campaign=campaign)[CROSS_FLAGS]
+    rows = pd.concat([part[_campaign_key(part).eq(campaign_id)] for part in slims]).sort_index(kind="stable")
+    return flag_comments(rows, campaign=campaign)[CROSS_FLAGS]
 
 
-def _flags_meta() -> pd.DataFrame:
-    return pd.DataFrame(
-        {f: pd.Series(dtype=bool) for f in CROSS_FLAGS}, index=pd.Index([], dtype="int64", name=ORDER)
-    )
+def _part_flags(start: int, stop: int, *flags: pd.DataFrame) -> pd.DataFrame:
+    """The campaign-wide flags of the rows ``start..stop`` of the input order, from their campaigns'."""
+    return pd.concat([f.loc[start:stop] for f in flags]).sort_index()
 
 
 # ---------------------------------------------------------------- annotate
@@ -384,6 +398,7 @@ def _annotate_on(
         persisted[2 * len(kept) :],
     )
     sizes = client.compute([dask.delayed(len)(k) for k in kept], sync=True)
+    del loads, x  # the whole files: their pieces hold what is needed now
     divisions = [d for d, size in zip(divisions, sizes, strict=True) if size]
     # empty parts would hide the divisions the flags are joined by
     kept = [k for k, size in zip(kept, sizes, strict=True) if size]
@@ -396,36 +411,36 @@ def _annotate_on(
         quarantine.to_parquet(out / "quarantine", write_index=False)
         return _counts(out, described, partitions=0, annotated=0)
 
+    bounds = (*divisions, offset - 1)
+    options = {"campaign": table, "tokenizer": tokenizer, "models": models}
+    # The campaign-wide flags: one task per campaign over the cross-row columns of the parts holding it,
+    # submitted first so that it runs beside the annotation instead of after it.
+    holds = client.compute([dask.delayed(_campaigns)(c) for c in slim], sync=True)
+    flag_task = dask.delayed(_campaign_flags, pure=True)
+    flags = {
+        c: flag_task(c, table, *[part for part, ids in zip(slim, holds, strict=True) if c in ids])
+        for c in sorted(set().union(*holds))
+    }
+    flags = dict(zip(flags, client.persist(list(flags.values())), strict=True))
+    head = dask.delayed(pd.DataFrame.head)(kept[0], 5)
+    meta = client.compute(dask.delayed(_annotate_partition)(head, **options)).result().iloc[:0]
+    part_flags = dask.delayed(_part_flags, pure=True)
+    cross = dd.from_delayed(
+        [
+            part_flags(start, stop - 1, *[flags[c] for c in sorted(ids)])
+            for start, stop, ids in zip(divisions, (*divisions[1:], offset), holds, strict=True)
+        ],
+        meta=meta[CROSS_FLAGS],
+        divisions=bounds,
+        verify_meta=False,
+    )
     base_meta = described[0][3].copy()
     base_meta.index = pd.RangeIndex(0, name=ORDER)
-    bounds = (*divisions, offset - 1)
     valid = dd.from_delayed(kept, meta=base_meta, divisions=bounds)
-    options = {"campaign": table, "tokenizer": tokenizer, "models": models}
-    cross = dd.from_delayed(slim, meta=client.compute(slim[0]).result().iloc[:0], divisions=bounds)
-    # Identical texts go to one partition, where annotate_comments tokenizes and scores each distinct text
-    # once (comment sections repeat themselves: 참여합니다...); the rows go back to input order after.
-    grouped = (
-        valid.join(cross[["text_masked"]].rename(columns={"text_masked": _TEXT}))
-        .reset_index()
-        .shuffle(on=_TEXT)
-        .persist()
-    )
-    # The campaign-wide flags run beside the annotation (they need the masked text, not the models),
-    # submitted before it so that the one task per campaign does not wait for the last partitions.
-    flags = (
-        cross.reset_index()
-        .shuffle(on="campaign_id")
-        .map_partitions(_cross_flags, campaign=table, meta=_flags_meta())
-        .reset_index()
-        .set_index(ORDER, divisions=bounds)
-        .persist()
-    )
-    meta = client.submit(_annotate_partition, valid.head(5), **options).result().iloc[:0]
-    annotated = grouped.map_partitions(_annotate_grouped, like=meta, meta=meta.reset_index(), **options)
-    annotated = annotated.set_index(ORDER, divisions=bounds)
-    final = annotated.drop(columns=CROSS_FLAGS).join(flags)[list(meta.columns)].astype(meta.dtypes.to_dict())
+    # each partition is annotated, given its flags and written in turn: no shuffle, no rows held
+    annotated = valid.map_partitions(_annotate_partition, cross, like=meta, meta=meta, **options)
     dask.compute(
-        final.to_parquet(out / "annotated", write_index=False, compute=False),
+        annotated.to_parquet(out / "annotated", write_index=False, compute=False),
         quarantine.to_parquet(out / "quarantine", write_index=False, compute=False),
     )
     return _counts(out, described, partitions=len(kept), annotated=None)
@@ -575,8 +590,8 @@ _COUNT_KEYS = (
     "near_duplicates",
     "spam",
 )
-# the summarize() keys computed here; the text-based ones (keywords, concern, comments to answer, message
-# uptake) need the comments themselves and stay with aggregate.summarize on a sample or a campaign that fits
+# the summarize() keys computed here, exactly; the two that compare texts (the biggest concern, message
+# uptake) need the comments themselves: summarize_sampled takes them from a bounded sample
 SUMMARY_KEYS = (
     "campaign_id",
     "campaign_name",
@@ -586,17 +601,21 @@ SUMMARY_KEYS = (
     "last_comment",
     *_COUNT_KEYS,
     "entry_share",
+    "actionable",
     "sentiment",
     "opinion_sentiment",
     "by_channel",
     "topics",
     "toxic_share",
+    "top_keywords",
 )
 
 
-def summarize_dask(annotated: Any, campaign: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def summarize_dask(
+    annotated: Any, campaign: Mapping[str, Any] | None = None, *, top: int = 10
+) -> dict[str, Any]:
     """The count-based headline numbers of ``aggregate.summarize`` (``SUMMARY_KEYS``), equal to them, from a
-    Dask frame of annotated comments — only group totals are collected."""
+    Dask frame of annotated comments — only group totals and token counts are collected."""
     import dask
 
     campaign = dict(campaign or {})
@@ -620,18 +639,18 @@ def summarize_dask(annotated: Any, campaign: Mapping[str, Any] | None = None) ->
     for key in _COUNT_KEYS:
         summary[key] = int(row[key])
     summary["entry_share"] = _num(row["entry_share"])
+    summary["actionable"] = actionable_count_dask(annotated)
     summary["sentiment"] = _share_dict(sentiment_shares_dask(annotated, by=()))
     summary["opinion_sentiment"] = _share_dict(sentiment_shares_dask(annotated, by=(), opinions_only=True))
     summary["by_channel"] = _channel_records(
         participation_dask(annotated, by=("channel",)),
         sentiment_shares_dask(annotated, by=("channel",), opinions_only=True),
     )
+    # the opinions: neither entries nor spam (opinion_sentiment's n counts the same rows)
+    opinions = annotated[
+        ~annotated["is_entry"].fillna(False).astype(bool) & ~annotated["is_spam"].fillna(False).astype(bool)
+    ]
     if "policy_area" in annotated.columns:
-        opinions = annotated[
-            ~annotated["is_entry"].fillna(False).astype(bool)
-            & ~annotated["is_spam"].fillna(False).astype(bool)
-        ]
-        # opinion_sentiment's n counts the same rows: neither entries nor spam
         topics = topic_shares_dask(opinions if summary["opinion_sentiment"]["n"] else annotated)
         summary["topics"] = [
             {"policy_area": str(r["policy_area"]), "count": int(r["n"]), "share": _num(r["share"])}
@@ -639,4 +658,137 @@ def summarize_dask(annotated: Any, campaign: Mapping[str, Any] | None = None) ->
         ]
     if "toxicity" in annotated.columns:
         summary["toxic_share"] = _num(toxic_share_dask(annotated).loc[0, "share"])
+    summary["top_keywords"] = []
+    if "nouns" in annotated.columns:
+        summary["top_keywords"] = [
+            {"token": str(r["token"]), "comments": int(r["comments"])}
+            for r in top_keywords_dask(opinions, top).to_dict("records")
+        ]
     return summary
+
+
+def top_keywords_dask(annotated: Any, top: int = 20, *, column: str = "nouns") -> pd.DataFrame:
+    """``aggregate.top_keywords`` on a Dask frame: per-partition mention counts, summed."""
+    import dask
+
+    from civicnlp.keywords import noun_frequencies
+
+    if column not in annotated.columns:
+        raise DataContractError(f"the annotated data lacks column(s) {[column]}")
+    count = dask.delayed(noun_frequencies)
+    parts = [count(part, per_document=True) for part in annotated[column].to_delayed()]
+    counts, rows = dask.compute(parts, annotated.shape[0])
+    total = pd.concat(counts).groupby(level=0).sum() if counts else pd.Series(dtype="int64")
+    items = sorted(total.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+    return pd.DataFrame(
+        {
+            "token": pd.Series([t for t, _ in items], dtype=object),
+            "comments": np.array([c for _, c in items], dtype="int64"),
+            "share": np.array([c for _, c in items], dtype=float) / max(int(rows), 1),
+        }
+    )
+
+
+def _answerable(part: pd.DataFrame) -> pd.DataFrame:
+    """A partition's questions and complaints worth answering, each text once (``actionable_comments``)."""
+    from civicnlp.aggregate import _clean, _distinct_texts
+
+    needs = part["is_question"].fillna(False).astype(bool) | part["is_complaint"].fillna(False).astype(bool)
+    return _distinct_texts(part.loc[needs & _clean(part), ["text_masked"]])
+
+
+def actionable_count_dask(annotated: Any) -> int:
+    """``len(aggregate.actionable_comments(annotated, n=None))`` on a Dask frame: only the distinct texts
+    of each partition's questions and complaints are collected, then counted once more across them."""
+    from civicnlp.aggregate import _distinct_texts
+
+    texts = annotated.map_partitions(_answerable, meta=annotated._meta[["text_masked"]]).compute()
+    return len(_distinct_texts(texts))
+
+
+def select_dask(
+    annotated: Any,
+    campaign_id: str | None = None,
+    *,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    channels: Sequence[str] | None = None,
+) -> Any:
+    """``report.select_comments`` on a Dask frame, and only ``campaign_id``'s rows when given (an empty
+    selection raises :class:`ParameterError` naming what the data has, as ``select_comments`` does)."""
+    from civicnlp.report import select_comments
+
+    rows = annotated
+    if campaign_id is not None:
+        rows = annotated[annotated["campaign_id"] == campaign_id]
+        if rows.shape[0].compute() == 0:
+            found = sorted(str(c) for c in annotated["campaign_id"].dropna().unique().compute())
+            raise ParameterError(
+                f"no comments of campaign {campaign_id!r} in the annotated data; it has {found}"
+            )
+    if not (date_from or date_to or channels):
+        return rows
+    kwargs: dict[str, Any] = {"date_from": date_from, "date_to": date_to, "channels": channels}
+    selected = rows.map_partitions(_select_or_empty, meta=rows._meta, **kwargs)
+    if selected.shape[0].compute() == 0:
+        select_comments(_span(rows), **kwargs)  # raises, naming the dates and channels there are
+    return selected
+
+
+def _select_or_empty(part: pd.DataFrame, **kwargs: Any) -> pd.DataFrame:
+    """``select_comments`` on one partition, where selecting nothing is fine (the whole is checked after)."""
+    from civicnlp.report import select_comments
+
+    try:
+        return select_comments(part, **kwargs)
+    except ParameterError:
+        return part.iloc[:0]
+
+
+def _span(rows: Any) -> pd.DataFrame:
+    """A tiny frame with the first and last comment on every channel (what an error message shows)."""
+    import dask
+
+    first, last, channels = dask.compute(
+        rows["created_at"].min(), rows["created_at"].max(), rows["channel"].dropna().unique()
+    )
+    names = [str(c) for c in channels] or [""]
+    return pd.DataFrame({"created_at": [first] * len(names) + [last], "channel": [*names, names[0]]})
+
+
+def sample_rows(annotated: Any, n: int = 200_000, *, seed: int = 0) -> pd.DataFrame:
+    """At most about ``n`` rows as pandas, in input order: every row when there are no more than ``n``,
+    else a seeded random sample (for what needs the texts: examples, themes, word contrasts)."""
+    total = int(annotated.shape[0].compute())
+    chosen = annotated if total <= n else annotated.sample(frac=n / total, random_state=seed)
+    return chosen.compute().reset_index(drop=True)
+
+
+def summarize_sampled(
+    annotated: Any,
+    sample: pd.DataFrame,
+    campaign: Mapping[str, Any] | None = None,
+    releases: pd.DataFrame | None = None,
+    *,
+    top: int = 10,
+) -> dict[str, Any]:
+    """``aggregate.summarize``'s every key: ``SUMMARY_KEYS`` from all rows with Dask, the biggest concern and
+    message uptake from ``sample`` (the same as the whole's when the sample holds every row)."""
+    from civicnlp.aggregate import summarize
+
+    from_sample = summarize(sample, campaign, releases, top=top)
+    exact = summarize_dask(annotated, campaign, top=top)
+    return {key: exact.get(key, value) for key, value in from_sample.items()}
+
+
+def write_csv(annotated: Any, path: str | Path) -> Path:
+    """A Dask frame as one CSV written partition by partition (UTF-8 with BOM, formula cells neutralised,
+    as ``civicnlp.annotate.write_table`` writes it), holding one partition in memory at a time."""
+    from civicnlp.annotate import neutralize_formulas
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        for i, part in enumerate(annotated.to_delayed()):
+            neutralize_formulas(part.compute()).to_csv(handle, index=False, header=i == 0)
+    return path

@@ -140,8 +140,9 @@ def validate_parameters(
 ) -> dict[str, Any]:
     """Check a run's parameters without starting a kernel; return the notebook's parameters, normalised.
 
-    Unknown campaign, missing campaigns.csv or comments file, an unknown parameter name, a bad date or a
-    reversed date range each raise :class:`ParameterError` saying what is wrong.
+    Unknown campaign, missing campaigns.csv or comments file (or annotated output, for ``annotated_dir``), an
+    unknown parameter name, a bad date or a reversed date range each raise :class:`ParameterError` saying what
+    is wrong.
     """
     from civicnlp.io import comments_source, list_campaigns
 
@@ -160,7 +161,11 @@ def validate_parameters(
         raise ParameterError(
             f"unknown campaign {campaign_id!r} in {folder / 'campaigns.csv'}; known: {known}"
         )
-    comments_source(campaign_id, folder)
+    if given.get("annotated_dir"):  # the comments are an annotated partitioned output, not in data_dir
+        annotated_parts(given["annotated_dir"])
+        given["annotated_dir"] = str(Path(given["annotated_dir"]).resolve())  # the notebook runs elsewhere
+    else:
+        comments_source(campaign_id, folder)
     for name, value in given.items():
         default = defaults[name]
         if isinstance(default, bool | int | float) and not isinstance(value, type(default)):
@@ -527,6 +532,79 @@ def select_comments(
             f"on {sorted(frame['channel'].astype(str).unique())}"
         )
     return frame[keep]
+
+
+def annotated_parts(path: str | os.PathLike[str]) -> list[Path]:
+    """The Parquet parts of an annotated output: an ``annotate --engine dask`` folder (its ``annotated/``),
+    a folder of Parquet files, or one Parquet file."""
+    where = Path(path)
+    if (where / "annotated").is_dir():
+        where = where / "annotated"
+    parts = sorted(where.glob("*.parquet")) if where.is_dir() else [where] if where.is_file() else []
+    if not parts:
+        raise ParameterError(f"no annotated Parquet at {where} (the --out folder of annotate --engine dask)")
+    return parts
+
+
+@dataclass
+class PartitionedCampaign:
+    """A campaign whose comments exist only as annotated partitioned Parquet (``civicnlp annotate --engine
+    dask``): its campaigns.csv row and releases, its rows as a Dask frame, and its quarantined rows' count."""
+
+    campaign_id: str
+    info: dict[str, Any]
+    releases: pd.DataFrame
+    files: dict[str, Path]
+    annotated: Any
+    quarantine_reasons: dict[str, int]
+    quarantine: pd.DataFrame  # the first quarantined rows, to show
+
+    @property
+    def rows_in(self) -> int:
+        """Rows read = annotated + quarantined."""
+        return int(self.annotated.shape[0].compute()) + sum(self.quarantine_reasons.values())
+
+
+def load_partitioned(
+    campaign_id: str, annotated_dir: str | os.PathLike[str], data_dir: str | os.PathLike[str] | None = None
+) -> PartitionedCampaign:
+    """``campaign_id``'s annotated rows from ``annotated_dir`` (every campaign's, as written by ``annotate
+    --engine dask``) with its row of ``data_dir``'s campaigns.csv and its releases; the quarantined rows of
+    the campaign, and those without a campaign id, from the folder's ``quarantine/`` when there is one."""
+    import dask.dataframe as dd
+
+    from civicnlp.distributed import read_annotated, select_dask
+    from civicnlp.io import _isna, load_campaigns, load_releases
+
+    folder = Path(data_dir) if data_dir is not None else config.sample_dir()
+    campaigns = load_campaigns(folder / "campaigns.csv").data
+    row = campaigns[campaigns["campaign_id"] == campaign_id]
+    if row.empty:
+        raise ParameterError(f"unknown campaign {campaign_id!r} in {folder / 'campaigns.csv'}")
+    info: dict[str, Any] = {str(k): (None if _isna(v) else v) for k, v in row.iloc[0].to_dict().items()}
+    for key in ("channels", "hashtags"):  # as civicnlp.io.load_campaign gives them
+        info[key] = [p.strip() for p in str(info.get(key) or "").split(";") if p.strip()]
+    files = {"campaigns": folder / "campaigns.csv"}
+    releases = pd.DataFrame(columns=["release_id", "campaign_id", "title", "body"])
+    if (folder / "releases.csv").is_file():
+        files["releases"] = folder / "releases.csv"
+        releases = load_releases(files["releases"]).data
+        releases = releases[releases["campaign_id"] == campaign_id].reset_index(drop=True)
+    parts = annotated_parts(annotated_dir)
+    files.update({f"annotated/{p.name}": p for p in parts})
+    rows = select_dask(read_annotated(parts[0].parent if len(parts) > 1 else parts[0]), campaign_id)
+    reasons: dict[str, int] = {}
+    shown = pd.DataFrame(columns=["source_row", "reason"])
+    held = Path(annotated_dir) / "quarantine"
+    if held.is_dir() and any(held.glob("*.parquet")):
+        quarantine = dd.read_parquet(held)
+        if "campaign_id" in quarantine.columns:
+            ids = quarantine["campaign_id"]
+            quarantine = quarantine[ids.isna() | ids.eq(campaign_id)]
+        counted = quarantine["reason"].value_counts().compute()
+        reasons = {str(k): int(v) for k, v in counted.sort_values(ascending=False, kind="stable").items()}
+        shown = quarantine.head(20, npartitions=-1)
+    return PartitionedCampaign(campaign_id, info, releases, files, rows, reasons, shown)
 
 
 def latest_summary(

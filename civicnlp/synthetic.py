@@ -127,12 +127,15 @@ def generate_comments(
     channel_weights: Mapping[str, float] | None = None,
     emoji: bool = True,
     with_labels: bool = False,
+    compose: bool = False,
 ) -> pd.DataFrame:
     """``n`` export-shaped comments (all cells text, as a file would hold them) for ``campaign``.
 
     ``campaign`` needs ``campaign_id``, ``start``, ``end`` and may give ``theme`` (event/transit/festival),
     ``hashtags`` (``;``-separated, ``#`` ones get appended to entries) and ``channels``. ``emoji=False``
     keeps the text CP949-encodable. ``with_labels`` adds the phrase labels ``sentiment`` and ``comment_type``.
+    ``compose=True`` writes volume data whose texts are mostly distinct, as real comment sections at scale
+    are (``compose_texts``); the default draws whole phrases (the shipped sample: few distinct texts).
     Run the frame through ``civicnlp.io.validate_comments`` to get the contract types.
     """
     if n < 0:
@@ -155,6 +158,8 @@ def generate_comments(
     spam = rng.random(n) < RATES["spam"]
     text[spam] = spam_bank["text"].to_numpy(dtype=object)[rng.integers(0, len(spam_bank), spam.sum())]
     kind[spam], sentiment[spam] = "spam", "neutral"
+    if compose:
+        text = compose_texts(text, pool, pick, ~spam, rng)
 
     series = pd.Series(text, dtype="str")
     series = _vary(series, kind, sentiment, camp, rng, emoji=emoji)
@@ -205,6 +210,128 @@ def generate_comments(
         frame["sentiment"] = pd.Series(sentiment, dtype="str")
         frame["comment_type"] = pd.Series(kind, dtype="str")
     return frame
+
+
+#: ``compose=True``: share of entries left as their bare stock phrase (참여합니다... repeat across people),
+#: and of the other composed comments that get each extra part.
+COMPOSE_RATES: dict[str, float] = {
+    "stock_entry": 0.3,
+    "opener": 0.5,
+    "detail": 1.0,  # places and numbers: what keeps composed comments distinct at a million rows
+    "second_phrase": 0.45,
+    "third_phrase": 0.12,
+    "closer": 0.25,
+}
+# Fillers carry no cue of their own (no question, complaint, entry or ad words), so a composed comment
+# keeps the labels and flags of its phrases.
+_PLACES = (
+    "부평",
+    "송도",
+    "구월동",
+    "연수동",
+    "계양",
+    "청라",
+    "주안",
+    "검단",
+    "영종도",
+    "논현동",
+    "간석동",
+    "만수동",
+    "부개동",
+    "작전동",
+    "서창동",
+    "동춘동",
+    "용현동",
+    "학익동",
+    "가정동",
+    "석남동",
+    "신포동",
+    "송림동",
+    "도화동",
+    "십정동",
+    "효성동",
+)
+_OPENERS = (
+    "안녕하세요",
+    "{place} 주민입니다",
+    "{place} 사는 사람인데요",
+    "{place}에서 {n}년째 살고 있는데",
+    "지나가다 봤는데",
+    "아이 둘 키우는 엄마인데요",
+    "{age}대 직장인인데",
+    "어제 {place} 갔다가 봤어요",
+    "솔직히",
+    "오랜만에 댓글 남겨요",
+    "{place} 토박이로서",
+    "퇴근길에 보고",
+)
+_DETAILS = (
+    "{n}번 버스 타고 다녀요",
+    "{hour}시쯤 {place} 지나가는데",
+    "{month}월 {day}일에 {place} 다녀왔어요",
+    "가족 {k}명이서 같이 봤어요",
+    "아이가 {k}살이에요",
+    "{place}에서 {n}분 걸려요",
+    "{place} 쪽 소식이네요",
+    "{k}년 전에도 비슷한 거 봤어요",
+    "{place} 친구한테도 알려줬어요",
+    "친구 {k}명이랑 얘기했어요",
+)
+_CLOSERS = ("감사합니다", "수고하세요", "좋은 하루 보내세요", "그럼 이만", "잘 봤습니다", "다음에도 볼게요")
+
+
+def compose_texts(
+    text: np.ndarray, pool: pd.DataFrame, pick: np.ndarray, composed: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """``text`` (the phrases ``pick`` of ``pool``) with the rows in ``composed``, less a share of stock
+    entries, rebuilt from 1–3 phrases of the same type and sentiment with openers, places, numbers and
+    closers around them (``COMPOSE_RATES``): most texts become distinct, the labels stay the phrase's."""
+    n = len(pick)
+    texts = pool["text"].to_numpy(dtype=object)
+    text = np.array(text, dtype=object)
+    kind = pool["type"].to_numpy(dtype=object)[pick]
+    rows = composed & ~((kind == "entry") & (rng.random(n) < COMPOSE_RATES["stock_entry"]))
+    group = (pool["type"] + "/" + pool["sentiment"]).to_numpy(dtype=object)
+    members = {g: np.flatnonzero(group == g) for g in np.unique(group)}
+    draw = {name: rng.random(n) < rate for name, rate in COMPOSE_RATES.items() if name != "stock_entry"}
+    opener, detail = rng.integers(0, len(_OPENERS), n), rng.integers(0, len(_DETAILS), n)
+    closer = rng.integers(0, len(_CLOSERS), n)
+    place, place2 = rng.integers(0, len(_PLACES), n), rng.integers(0, len(_PLACES), n)
+    numbers = np.column_stack(
+        [
+            rng.integers(1, 1000, n),  # bus number or minutes
+            rng.integers(2, 7, n),  # age decade
+            rng.integers(1, 13, n),  # hour or month
+            rng.integers(1, 29, n),  # day
+            rng.integers(2, 9, n),  # people, years, age
+        ]
+    )
+    extra = rng.random((n, 2))
+    for i in np.flatnonzero(rows):
+        fill = {
+            "place": _PLACES[place[i]],
+            "n": numbers[i, 0],
+            "age": numbers[i, 1] * 10,
+            "hour": numbers[i, 2],
+            "month": numbers[i, 2],
+            "day": numbers[i, 3],
+            "k": numbers[i, 4],
+        }
+        same = members[group[pick[i]]]
+        parts = [str(text[i])]
+        if draw["second_phrase"][i]:
+            parts.append(str(texts[same[int(extra[i, 0] * len(same))]]))
+            if draw["third_phrase"][i]:
+                parts.append(str(texts[same[int(extra[i, 1] * len(same))]]))
+        if draw["detail"][i]:
+            detail_text = _DETAILS[detail[i]].format(**{**fill, "place": _PLACES[place2[i]]})
+            parts.insert(1 if extra[i, 1] < 0.5 else len(parts), detail_text)
+        if draw["opener"][i]:
+            parts.insert(0, _OPENERS[opener[i]].format(**fill))
+        if draw["closer"][i]:
+            parts.append(_CLOSERS[closer[i]])
+        text[i] = " ".join(parts)
+    return np.asarray(text, dtype=object)
 
 
 def _channel_weights(camp: Mapping[str, Any], given: Mapping[str, float] | None) -> dict[str, float]:

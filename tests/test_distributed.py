@@ -17,8 +17,9 @@ distributed = pytest.importorskip("distributed")
 from civicnlp import distributed as dist  # noqa: E402
 
 SAMPLE = config.sample_dir() / "comments"
-APEC = SAMPLE / "incheon-danggeun-apec-2024.csv"
-PARTITION_ROWS = 300  # the 1,300-row sample in 5 partitions: duplicates span partitions
+# a sample campaign kept as one comments table, in CP949 (the PARKING one is read from its channel exports)
+PARKING = SAMPLE / "incheon-bus-parking-2024.csv"
+PARTITION_ROWS = 150  # the 650-row campaign in 5 partitions: duplicates span partitions
 
 
 def _written(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
@@ -48,11 +49,11 @@ def cluster():
 @pytest.fixture(scope="module")
 def apec_run(tmp_path_factory):
     """The sample campaign annotated on a LocalCluster started by annotate_dask, and single-process."""
-    if not APEC.is_file():
+    if not PARKING.is_file():
         pytest.skip("the sample campaign has not landed")
     out = tmp_path_factory.mktemp("dask")
-    summary = dist.annotate_dask([APEC], out, n_workers=2, partition_rows=PARTITION_ROWS)
-    reference = annotate_file(APEC)
+    summary = dist.annotate_dask([PARKING], out, n_workers=2, partition_rows=PARTITION_ROWS)
+    reference = annotate_file(PARKING)
     return summary, reference, out
 
 
@@ -78,7 +79,7 @@ def test_dask_row_accounting_and_quarantine_match(apec_run, tmp_path):
     assert summary.summary().startswith(reference.summary())
     expected = _written(reference.quarantine, tmp_path / "quarantine.parquet")
     got = pd.read_parquet(out / "quarantine")
-    assert "text" not in got.columns and set(got["source_file"]) == {APEC.name}
+    assert "text" not in got.columns and set(got["source_file"]) == {PARKING.name}
     columns = list(expected.columns)
     pd.testing.assert_frame_equal(_quarantine_as_text(got, columns), _quarantine_as_text(expected, columns))
 
@@ -116,10 +117,10 @@ def _model_loads() -> int:
 
 def test_each_worker_loads_the_models_once(cluster, tmp_path):
     """The warm-up plugin loads the three models per worker process; partitions reuse them."""
-    if not APEC.is_file():
+    if not PARKING.is_file():
         pytest.skip("the sample campaign has not landed")
     for run in ("first", "second"):  # 2 runs x 5 partitions on 2 workers
-        dist.annotate_dask([APEC], tmp_path / run, scheduler=cluster.scheduler_address, partition_rows=300)
+        dist.annotate_dask([PARKING], tmp_path / run, scheduler=cluster.scheduler_address, partition_rows=150)
     with distributed.Client(cluster.scheduler_address) as client:
         loads = client.run(_model_loads)
     assert len(loads) == 2 and all(n == 3 for n in loads.values()), loads
@@ -127,9 +128,9 @@ def test_each_worker_loads_the_models_once(cluster, tmp_path):
 
 def test_partitions_left_empty_by_normalization(cluster, tmp_path):
     """A partition whose every text normalizes to nothing, and a file of nothing but such rows."""
-    if not APEC.is_file():
+    if not PARKING.is_file():
         pytest.skip("the sample campaign has not landed")
-    frame = pd.read_csv(APEC, dtype=str).head(40)
+    frame = pd.read_csv(PARKING, dtype=str, encoding="cp949").head(40)
     frame.loc[:9, "text"] = "\u200b\u200b"  # zero-width only: quarantined as empty after normalization
     frame.to_csv(tmp_path / "a.csv", index=False)
     frame.head(10).to_csv(tmp_path / "b.csv", index=False)
@@ -166,9 +167,9 @@ def test_quarantine_is_pii_masked(cluster, tmp_path):
 
 
 def test_inputs_with_different_columns_are_refused(cluster, tmp_path):
-    if not APEC.is_file():
+    if not PARKING.is_file():
         pytest.skip("the sample campaign has not landed")
-    frame = pd.read_csv(APEC, dtype=str).head(20)
+    frame = pd.read_csv(PARKING, dtype=str, encoding="cp949").head(20)
     frame.to_csv(tmp_path / "a.csv", index=False)
     frame.assign(extra="x").to_csv(tmp_path / "b.csv", index=False)
     with pytest.raises(DataContractError, match="same columns"):
@@ -178,13 +179,13 @@ def test_inputs_with_different_columns_are_refused(cluster, tmp_path):
 
 
 def test_cli_annotate_engine_dask(cluster, tmp_path):
-    if not APEC.is_file():
+    if not PARKING.is_file():
         pytest.skip("the sample campaign has not landed")
-    args = ["annotate", str(APEC), "--engine", "dask", "--scheduler", cluster.scheduler_address]
+    args = ["annotate", str(PARKING), "--engine", "dask", "--scheduler", cluster.scheduler_address]
     result = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "run")])
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("1,300 rows read / 1,273 annotated / 27 quarantined")
-    assert len(pd.read_parquet(tmp_path / "run" / "annotated")) == 1273
+    assert result.output.startswith("650 rows read / 636 annotated / 14 quarantined")
+    assert len(pd.read_parquet(tmp_path / "run" / "annotated")) == 636
 
 
 @pytest.mark.parametrize(
@@ -258,16 +259,63 @@ def test_summarize_dask_equals_summarize(annotated_pair):
     got = dist.summarize_dask(ddf)
     assert set(got) == set(dist.SUMMARY_KEYS)
     assert got == {key: expected[key] for key in dist.SUMMARY_KEYS}
-    assert got["comments"] == 1273 and got["duplicates"] > 0
+    assert got["comments"] == 636 and got["duplicates"] > 0
 
 
 def test_annotate_dask_refuses_bad_sizes(tmp_path):
     with pytest.raises(ParameterError, match="partition_rows"):
-        dist.annotate_dask([APEC], tmp_path, partition_rows=0)
+        dist.annotate_dask([PARKING], tmp_path, partition_rows=0)
     with pytest.raises(ParameterError, match="n_workers"):
-        dist.annotate_dask([APEC], tmp_path, n_workers=0)
+        dist.annotate_dask([PARKING], tmp_path, n_workers=0)
 
 
 def test_read_annotated_refuses_a_missing_folder(tmp_path):
     with pytest.raises(ParameterError, match="no annotated output"):
         dist.read_annotated(tmp_path / "nothing")
+
+
+def test_top_keywords_and_actionable_count_equal_pandas(annotated_pair):
+    pdf, ddf = annotated_pair
+    pd.testing.assert_frame_equal(dist.top_keywords_dask(ddf, 15), aggregate.top_keywords(pdf, 15))
+    assert dist.actionable_count_dask(ddf) == len(aggregate.actionable_comments(pdf, n=None)) > 0
+
+
+@pytest.mark.parametrize(
+    "selection",
+    [{}, {"channels": ["facebook", "blog"]}, {"date_from": "2024-07-03", "date_to": "2024-07-05"}],
+)
+def test_select_dask_equals_select_comments(annotated_pair, selection):
+    from civicnlp.report import select_comments
+
+    pdf, ddf = annotated_pair
+    got = dist.select_dask(ddf, "incheon-bus-parking-2024", **selection).compute()
+    expected = select_comments(pdf, **selection)
+    assert len(got) == len(expected) > 0
+    assert got["comment_id"].tolist() == expected["comment_id"].tolist()
+
+
+def test_select_dask_names_what_the_data_has(annotated_pair):
+    _, ddf = annotated_pair
+    with pytest.raises(ParameterError, match="no comments of campaign 'other'"):
+        dist.select_dask(ddf, "other")
+    with pytest.raises(ParameterError, match="no comments in the selection"):
+        dist.select_dask(ddf, None, date_from="2030-01-01")
+
+
+def test_sample_rows_is_bounded_seeded_and_whole_when_small(annotated_pair):
+    pdf, ddf = annotated_pair
+    whole = dist.sample_rows(ddf, 10_000)
+    assert whole["comment_id"].tolist() == pdf["comment_id"].tolist()  # every row, in input order
+    some = dist.sample_rows(ddf, 100, seed=1)
+    assert 50 <= len(some) <= 150 and some["comment_id"].isin(pdf["comment_id"]).all()
+    assert some["comment_id"].tolist() == dist.sample_rows(ddf, 100, seed=1)["comment_id"].tolist()
+
+
+def test_write_csv_streams_what_write_table_writes(annotated_pair, tmp_path):
+    pdf, ddf = annotated_pair
+    dist.write_csv(ddf, tmp_path / "dask.csv")
+    write_table(pdf, tmp_path / "pandas.csv")
+    assert (tmp_path / "dask.csv").read_bytes().count(b"\xef\xbb\xbf") == 1  # one BOM, one header
+    pd.testing.assert_frame_equal(
+        pd.read_csv(tmp_path / "dask.csv", dtype=str), pd.read_csv(tmp_path / "pandas.csv", dtype=str)
+    )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +17,7 @@ import nbformat
 import pandas as pd
 import pytest
 
-from civicnlp import report
+from civicnlp import config, report
 from civicnlp.exceptions import ParameterError, ReportError
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -57,7 +58,7 @@ def _files(root: Path) -> list[str]:
     ("campaign", "parameters", "message"),
     [
         ("nope", {}, "unknown campaign 'nope'.*known: \\['alpha', 'no-comments'\\]"),
-        ("no-comments", {}, "no comments file for campaign 'no-comments'"),
+        ("no-comments", {}, "no comments for 'no-comments'"),
         ("alpha", {"date_from": "2024-13-45"}, "date_from='2024-13-45' is not a date"),
         ("alpha", {"date_to": "어제"}, "date_to='어제' is not a date"),
         (
@@ -213,7 +214,7 @@ def test_batch_runs_each_campaign_and_reports_failures(data_dir, tmp_path):
     assert good[3].endswith("report.html") and Path(good[3]).is_file()
     assert Path(good[3]).is_relative_to(tmp_path / "reports")
     assert bad[:2] == ["no-comments", "failed(2)"]
-    assert "no comments file" in bad[3]
+    assert "no comments for" in bad[3]
     assert "1 of 2 reports done" in result.stderr
 
 
@@ -342,3 +343,38 @@ def test_an_empty_selection_names_what_the_data_has():
     )
     with pytest.raises(ParameterError, match="comments run from 2024-05-16 to 2024-05-16 on \\['blog'\\]"):
         report.select_comments(frame, date_from="2030-01-01")
+
+
+def test_a_report_from_partitioned_dask_output_has_the_pandas_figures(tmp_path):
+    """A campaign whose comments exist only as ``annotate --engine dask`` output: the report's figures are
+    Dask group-bys over every row, and equal those of the report that annotates the comments itself."""
+    dist = pytest.importorskip("civicnlp.distributed")
+    campaign = "incheon-bus-parking-2024"
+    sample = config.sample_dir()
+    source = sample / "comments" / f"{campaign}.csv"
+    if not source.is_file():
+        pytest.skip("the sample campaign has not landed")
+    data = tmp_path / "data"  # the campaign's row and releases, no comments
+    data.mkdir()
+    for name in ("campaigns.csv", "releases.csv"):
+        shutil.copy(sample / name, data / name)
+    run = tmp_path / "run"
+    dist.annotate_dask([source], run, n_workers=2, partition_rows=150)  # 5 parts
+    with pytest.raises(ParameterError, match="no comments for"):
+        report.validate_parameters(campaign, data_dir=data, notebook=REPORT_NB)
+
+    expected_html = report.run_report(campaign, out_dir=tmp_path / "pandas", notebook=REPORT_NB)
+    done = _cli("report", "--campaign", campaign, "--data", str(data), "--out", str(tmp_path / "dask"),
+                "--notebook", str(REPORT_NB), "--annotated", str(run))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    got_html = Path(done.stdout.strip().splitlines()[-1])
+    expected = json.loads((expected_html.parent / "summary.json").read_text(encoding="utf-8"))
+    got = json.loads((got_html.parent / "summary.json").read_text(encoding="utf-8"))
+    manifest = got.pop("manifest")
+    expected.pop("manifest")
+    assert got["data_quality"].pop("sample_rows") == got["comments"] == 636  # the sample holds every row
+    assert got == expected
+    assert manifest["parameters"]["annotated_dir"] == str(run.resolve())
+    assert sum(name.startswith("annotated/part.") for name in manifest["inputs"]) == 5
+    scored = [pd.read_csv(h.parent / "comments_scored.csv", dtype=str) for h in (got_html, expected_html)]
+    pd.testing.assert_frame_equal(*scored)

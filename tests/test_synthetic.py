@@ -149,3 +149,34 @@ def test_write_sample_regenerates_the_shipped_files_byte_for_byte(tmp_path: Path
         assert path.read_bytes() == (shipped / relative).read_bytes(), (
             f"{relative} differs: run `civicnlp sample`"
         )
+
+
+def test_composed_volumes_are_mostly_distinct_with_the_same_messes() -> None:
+    frame = synthetic.generate_comments(CAMPAIGN, 20_000, seed=7, with_labels=True, compose=True)
+    phrases = synthetic.generate_comments(CAMPAIGN, 20_000, seed=7)
+    text = frame["text"][frame["text"].str.strip() != ""]
+    assert text.nunique() / len(text) >= 0.7 > phrases["text"].nunique() / len(phrases)
+    assert text.duplicated().mean() >= 0.03  # stock entries (참여합니다...) and copy-paste still repeat
+    result = io.validate_comments(frame.drop(columns=["sentiment", "comment_type"]))
+    assert result.rows_in == len(result.data) + len(result.quarantine) == 20_000
+    assert 150 <= result.reasons()["blank text"] <= 260
+    for pattern in (r"010[-. ]?\d{4}[-. ]?\d{4}", r"https?://", "#태그"):
+        assert frame["text"].str.contains(pattern, regex=True).mean() > 0.005
+    # a composed comment keeps its phrase's labels: questions still ask, entries still enter
+    entries = frame[frame["comment_type"] == "entry"]
+    assert 0.45 <= len(entries) / len(frame) <= 0.65
+    questions = frame.loc[frame["comment_type"] == "question", "text"]
+    assert questions.str.contains(r"\?|나요|까요|어디|언제|몇", regex=True).mean() > 0.8
+    pd.testing.assert_frame_equal(
+        frame, synthetic.generate_comments(CAMPAIGN, 20_000, seed=7, with_labels=True, compose=True)
+    )
+
+
+def test_compose_leaves_the_phrase_mix_alone() -> None:
+    """The default draws whole phrases (the shipped sample is made that way): every text is a phrase."""
+    frame = synthetic.generate_comments(CAMPAIGN, 2_000, seed=1, emoji=False, with_labels=True)
+    bank = synthetic.load_phrases()["text"]
+    plain = frame[frame["comment_type"].isin(["opinion", "question", "complaint"])]["text"]
+    assert plain.isin(bank).mean() > 0.5
+    composed = synthetic.generate_comments(CAMPAIGN, 2_000, seed=1, emoji=False, compose=True)["text"]
+    assert composed.isin(bank).mean() < 0.2
