@@ -102,6 +102,7 @@ def annotate_comments(
     campaign: Mapping[str, Any] | pd.DataFrame | None = None,
     tokenizer: Any = None,
     models: Mapping[str, Any] | None = None,
+    cross_row: bool = True,
 ) -> pd.DataFrame:
     """Normalize, mask, tokenize, score and flag comments (contract columns as ``civicnlp.io.load_comments``).
 
@@ -113,7 +114,7 @@ def annotate_comments(
     ``campaign`` is one campaign row (a mapping with ``hashtags``) or a campaigns table with ``campaign_id``
     and ``hashtags``; ``tokenizer`` defaults to ``Tokenizer()`` (Mecab, content words; the nouns come from
     the same settings with ``pos="nouns"``); ``models`` maps "sentiment"/"policy_area"/"toxicity" to a shipped
-    model name or a fitted pipeline.
+    model name or a fitted pipeline; ``cross_row`` as in :func:`flag_comments`.
     """
     from civicnlp.normalize import normalize_series
     from civicnlp.pii import mask_pii_series
@@ -147,7 +148,7 @@ def annotate_comments(
         raise ModelError(f"the toxicity model has classes {list(tox_proba.columns)}; it needs a 'none' class")
     out["p_toxic"] = _spread(1.0 - tox_proba["none"].to_numpy(dtype=float), codes)
 
-    flags = flag_comments(out, campaign=campaign)
+    flags = flag_comments(out, campaign=campaign, cross_row=cross_row)
     for column in flags.columns:
         out[column] = flags[column].to_numpy()
     return out
@@ -210,10 +211,17 @@ def _compact(text: str) -> str:
 
 
 def flag_comments(
-    annotated: pd.DataFrame, *, campaign: Mapping[str, Any] | pd.DataFrame | None = None
+    annotated: pd.DataFrame,
+    *,
+    campaign: Mapping[str, Any] | pd.DataFrame | None = None,
+    cross_row: bool = True,
 ) -> pd.DataFrame:
     """The six flags (module docstring) for a frame with ``text_masked`` and ``sentiment`` (plus, when
-    present, ``campaign_id``, ``author_id`` and ``created_at``), as a boolean frame on the same index."""
+    present, ``campaign_id``, ``author_id`` and ``created_at``), as a boolean frame on the same index.
+
+    ``cross_row=False`` skips what compares rows with each other (``is_duplicate``, ``is_near_duplicate``
+    and the repetition part of ``is_spam`` stay False), for a caller that flags the whole campaign at once
+    and this frame is only a part of it (:mod:`civicnlp.distributed`)."""
     text = annotated["text_masked"].fillna("").astype(str)
     codes, distinct = pd.factorize(text)
     cues = _text_cues(pd.Series(distinct, dtype=object).astype(str))
@@ -244,17 +252,12 @@ def flag_comments(
         },
         index=text.index,
     )
-    order = _time_order(annotated)
-    is_duplicate = _exact_duplicates(frame, order)
-    is_near = _near_duplicates(frame, order) & ~is_duplicate
-
-    positional = frame.reset_index(drop=True)
-    has_author = positional["author"].notna() & positional["key"].ne("")
-    repeats = (
-        positional[has_author].groupby(["campaign", "author", "key"], sort=False)["key"].transform("size")
-    )
-    repeated = np.zeros(len(frame), dtype=bool)
-    repeated[repeats.index.to_numpy()] = (repeats >= SPAM_REPEATS).to_numpy()
+    is_duplicate = is_near = repeated = np.zeros(len(frame), dtype=bool)
+    if cross_row:
+        order = _time_order(annotated)
+        is_duplicate = _exact_duplicates(frame, order)
+        is_near = _near_duplicates(frame, order) & ~is_duplicate
+        repeated = _repeated(frame)
     is_spam = cue["ad"] | (cue["phone_contact"] & ~is_entry) | repeated
     flags = {
         "is_entry": is_entry,
@@ -265,6 +268,18 @@ def flag_comments(
         "is_spam": is_spam,
     }
     return pd.DataFrame({k: np.asarray(v, dtype=bool) for k, v in flags.items()}, index=text.index)
+
+
+def _repeated(frame: pd.DataFrame) -> np.ndarray:
+    """Rows whose author posted the same text at least ``SPAM_REPEATS`` times in the campaign."""
+    positional = frame.reset_index(drop=True)
+    has_author = positional["author"].notna() & positional["key"].ne("")
+    repeats = (
+        positional[has_author].groupby(["campaign", "author", "key"], sort=False)["key"].transform("size")
+    )
+    repeated = np.zeros(len(frame), dtype=bool)
+    repeated[repeats.index.to_numpy()] = (repeats >= SPAM_REPEATS).to_numpy()
+    return repeated
 
 
 def _text_cues(text: pd.Series) -> dict[str, np.ndarray]:
@@ -298,6 +313,9 @@ def _exact_duplicates(frame: pd.DataFrame, order: np.ndarray) -> np.ndarray:
     return flags
 
 
+_MINHASH_CHUNK = 50_000  # texts whose shingles are hashed at once
+
+
 def _near_duplicates(frame: pd.DataFrame, order: np.ndarray, *, bands: int = 4, rows: int = 4) -> np.ndarray:
     """MinHash LSH over character 3-grams; each candidate checked against its bucket's earliest comment."""
     from sklearn.feature_extraction.text import HashingVectorizer
@@ -313,10 +331,11 @@ def _near_duplicates(frame: pd.DataFrame, order: np.ndarray, *, bands: int = 4, 
         alternate_sign=False,
         norm=None,
         lowercase=False,
+        binary=True,
+        dtype=np.float32,
     )
     key_codes, keys = pd.factorize(ordered["key"])
     x = vec.transform([str(k) for k in keys])  # one row per distinct text
-    x.data[:] = 1.0
     sizes = np.diff(x.indptr)
     # Short texts only meet texts of their own author: their bucket key includes the author, others' "".
     short = ordered["key"].str.len().lt(COPY_MIN_CHARS).to_numpy()
@@ -328,11 +347,12 @@ def _near_duplicates(frame: pd.DataFrame, order: np.ndarray, *, bands: int = 4, 
     a = rng.integers(1, 1 << 31, size=bands * rows, dtype=np.uint64)
     b = rng.integers(0, 1 << 31, size=bands * rows, dtype=np.uint64)
     usable = np.flatnonzero(sizes > 0)
-    shingles = x[usable]
-    starts, values = shingles.indptr[:-1], shingles.indices.astype(np.uint64)
     signature = np.zeros((len(keys), bands * rows), dtype=np.uint64)
-    for i in range(bands * rows):  # multiply-add hashes wrapping mod 2**64, minimum per text
-        signature[usable, i] = np.minimum.reduceat(a[i] * values + b[i], starts)
+    for chunk in np.array_split(usable, max(1, len(usable) // _MINHASH_CHUNK)):  # bounded temporaries
+        shingles = x[chunk]
+        starts, values = shingles.indptr[:-1], shingles.indices.astype(np.uint64)
+        for i in range(bands * rows):  # multiply-add hashes wrapping mod 2**64, minimum per text
+            signature[chunk, i] = np.minimum.reduceat(a[i] * values + b[i], starts)
     found = np.zeros(len(ordered), dtype=bool)
     for band in range(bands):
         band_hash = np.zeros(len(keys), dtype=np.uint64)

@@ -242,7 +242,7 @@ def _annotate_partition(
     place of the partition's own, cast to ``like``'s types so every Parquet part agrees."""
     from civicnlp.annotate import annotate_comments
 
-    out = annotate_comments(chunk, **kwargs)
+    out = annotate_comments(chunk, cross_row=flags is None, **kwargs)
     if flags is not None:
         out = out.assign(**{f: flags[f].reindex(out.index).to_numpy() for f in CROSS_FLAGS})
     return out if like is None else out[list(like.columns)].astype(like.dtypes.to_dict())

@@ -117,6 +117,11 @@ def test_duplicates_near_duplicates_and_repeats():
     ]
     assert flags["is_near_duplicate"].tolist() == [False] * 5 + [True] + [False] * 4
     assert flags["is_spam"].tolist() == [True, False, True, False, False, False, True, False, False, False]
+    # a part of a campaign: the row-comparing flags are left to whoever flags the whole campaign
+    alone = flag_comments(frame, cross_row=False)
+    assert not alone[["is_duplicate", "is_near_duplicate", "is_spam"]].to_numpy().any()
+    own = ["is_entry", "is_question", "is_complaint"]
+    assert alone[own].equals(flags[own])
 
 
 def test_flags_work_without_optional_columns():
