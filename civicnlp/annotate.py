@@ -219,55 +219,75 @@ def flag_comments(
     """The six flags (module docstring) for a frame with ``text_masked`` and ``sentiment`` (plus, when
     present, ``campaign_id``, ``author_id`` and ``created_at``), as a boolean frame on the same index.
 
-    ``cross_row=False`` skips what compares rows with each other (``is_duplicate``, ``is_near_duplicate``
-    and the repetition part of ``is_spam`` stay False), for a caller that flags the whole campaign at once
-    and this frame is only a part of it (:mod:`civicnlp.distributed`)."""
+    ``cross_row=False`` skips what compares rows with each other (:func:`cross_row_flags`: ``is_duplicate``
+    and ``is_near_duplicate`` stay False, ``is_spam`` holds only the row's own cues), for a caller that
+    compares the whole campaign's rows at once and holds only a part of it here (:mod:`civicnlp.distributed`).
+    """
     text = annotated["text_masked"].fillna("").astype(str)
     codes, distinct = pd.factorize(text)
     cues = _text_cues(pd.Series(distinct, dtype=object).astype(str))
     cue = {name: values[codes] for name, values in cues.items()}  # per row, computed once per distinct text
-    keys = cue["key"]
-    campaign_ids = (
-        annotated["campaign_id"] if "campaign_id" in annotated.columns else pd.Series("", index=text.index)
-    )
+    campaign_ids = _campaign_ids(annotated)
     keywords = _campaign_keywords(campaign, campaign_ids)
     is_entry = cue["entry"] | np.array(
-        [any(k in key for k in kws) for key, kws in zip(keys, keywords, strict=True)], dtype=bool
+        [any(k in key for k in kws) for key, kws in zip(cue["key"], keywords, strict=True)], dtype=bool
     )
     is_question = cue["question"]
     negative = annotated["sentiment"].eq("negative").to_numpy() if "sentiment" in annotated.columns else False
     is_complaint = negative & (cue["complaint"] | is_question)
-
-    frame = pd.DataFrame(
-        {
-            "campaign": campaign_ids.fillna("").astype(str).to_numpy(),
-            "author": (
-                annotated["author_id"]
-                if "author_id" in annotated.columns
-                else pd.Series(pd.NA, index=text.index)
-            )
-            .astype("object")
-            .to_numpy(),
-            "key": keys,
-        },
-        index=text.index,
-    )
-    is_duplicate = is_near = repeated = np.zeros(len(frame), dtype=bool)
     if cross_row:
-        order = _time_order(annotated)
-        is_duplicate = _exact_duplicates(frame, order)
-        is_near = _near_duplicates(frame, order) & ~is_duplicate
-        repeated = _repeated(frame)
-    is_spam = cue["ad"] | (cue["phone_contact"] & ~is_entry) | repeated
+        cross = cross_row_flags(annotated, keys=cue["key"])
+    else:
+        cross = pd.DataFrame(False, index=text.index, columns=CROSS_ROW_FLAGS)
+    is_spam = cue["ad"] | (cue["phone_contact"] & ~is_entry) | cross["is_repeated"].to_numpy()
     flags = {
         "is_entry": is_entry,
         "is_question": is_question,
         "is_complaint": is_complaint,
-        "is_duplicate": is_duplicate,
-        "is_near_duplicate": is_near,
+        "is_duplicate": cross["is_duplicate"].to_numpy(),
+        "is_near_duplicate": cross["is_near_duplicate"].to_numpy(),
         "is_spam": is_spam,
     }
     return pd.DataFrame({k: np.asarray(v, dtype=bool) for k, v in flags.items()}, index=text.index)
+
+
+#: What :func:`cross_row_flags` returns: the parts of the flags that compare a comment with the others.
+CROSS_ROW_FLAGS = ["is_duplicate", "is_near_duplicate", "is_repeated"]
+
+
+def cross_row_flags(annotated: pd.DataFrame, *, keys: np.ndarray | None = None) -> pd.DataFrame:
+    """Copies, near copies and repeated posting within each campaign (``is_repeated``: the author posted the
+    same text ``SPAM_REPEATS`` times, which makes it spam), from ``text_masked`` and, when present,
+    ``campaign_id``, ``author_id`` and ``created_at``. The earliest comment is the original, so this needs
+    all of a campaign's rows at once. ``keys``: the texts' comparison keys, when already computed."""
+    text = annotated["text_masked"].fillna("").astype(str)
+    if keys is None:
+        codes, distinct = pd.factorize(text)
+        keys = np.array([_compact(t) for t in distinct], dtype=object)[codes]
+    no_author = pd.Series(pd.NA, index=text.index)
+    author = annotated["author_id"] if "author_id" in annotated.columns else no_author
+    frame = pd.DataFrame(
+        {
+            "campaign": _campaign_ids(annotated).fillna("").astype(str).to_numpy(),
+            "author": author.astype("object").to_numpy(),
+            "key": keys,
+        },
+        index=text.index,
+    )
+    order = _time_order(annotated)
+    is_duplicate = _exact_duplicates(frame, order)
+    flags = {
+        "is_duplicate": is_duplicate,
+        "is_near_duplicate": _near_duplicates(frame, order) & ~is_duplicate,
+        "is_repeated": _repeated(frame),
+    }
+    return pd.DataFrame(flags, index=text.index)
+
+
+def _campaign_ids(annotated: pd.DataFrame) -> pd.Series:
+    if "campaign_id" in annotated.columns:
+        return annotated["campaign_id"]
+    return pd.Series("", index=annotated.index)
 
 
 def _repeated(frame: pd.DataFrame) -> np.ndarray:
@@ -508,10 +528,12 @@ def write_table(df: pd.DataFrame, path: str | Path) -> Path:
 
 
 __all__: Sequence[str] = [
+    "CROSS_ROW_FLAGS",
     "AnnotateResult",
     "annotate_comments",
     "annotate_file",
     "annotate_loaded",
+    "cross_row_flags",
     "flag_comments",
     "neutralize_formulas",
     "write_table",

@@ -60,6 +60,7 @@ from civicnlp.aggregate import (
     wilson_interval,
     with_day,
 )
+from civicnlp.annotate import CROSS_ROW_FLAGS
 from civicnlp.exceptions import CivicNLPError, DataContractError, ParameterError
 
 __all__ = [
@@ -85,8 +86,6 @@ __all__ = [
 
 PARTITION_ROWS = 50_000
 ORDER = "_seq"  # the global input order: file order, then row order within the file
-# the flags that depend on other comments of the campaign
-CROSS_FLAGS = ["is_duplicate", "is_near_duplicate", "is_spam"]
 _GLOB_CHARS = set("*?[")
 
 
@@ -244,7 +243,12 @@ def _annotate_partition(
 
     out = annotate_comments(chunk, cross_row=flags is None, **kwargs)
     if flags is not None:
-        out = out.assign(**{f: flags[f].reindex(out.index).to_numpy() for f in CROSS_FLAGS})
+        flags = flags.reindex(out.index)
+        out = out.assign(
+            is_duplicate=flags["is_duplicate"].to_numpy(),
+            is_near_duplicate=flags["is_near_duplicate"].to_numpy(),
+            is_spam=out["is_spam"].to_numpy() | flags["is_repeated"].to_numpy(),
+        )
     return out if like is None else out[list(like.columns)].astype(like.dtypes.to_dict())
 
 
@@ -257,13 +261,13 @@ def _campaign_key(slim: pd.DataFrame) -> pd.Series:
     return slim["campaign_id"].astype(object).fillna("").astype(str)
 
 
-def _campaign_flags(campaign_id: str, campaign: Any, *slims: pd.DataFrame) -> pd.DataFrame:
-    """``flag_comments`` over one whole campaign, from the cross-row columns of the parts that hold it, in
+def _campaign_flags(campaign_id: str, *slims: pd.DataFrame) -> pd.DataFrame:
+    """``cross_row_flags`` over one whole campaign, from the cross-row columns of the parts that hold it, in
     input order: the cross-row flags of its every row, indexed by input order."""
-    from civicnlp.annotate import flag_comments
+    from civicnlp.annotate import cross_row_flags
 
     rows = pd.concat([part[_campaign_key(part).eq(campaign_id)] for part in slims]).sort_index(kind="stable")
-    return flag_comments(rows, campaign=campaign)[CROSS_FLAGS]
+    return cross_row_flags(rows)
 
 
 def _part_flags(start: int, stop: int, *flags: pd.DataFrame) -> pd.DataFrame:
@@ -418,7 +422,7 @@ def _annotate_on(
     holds = client.compute([dask.delayed(_campaigns)(c) for c in slim], sync=True)
     flag_task = dask.delayed(_campaign_flags, pure=True)
     flags = {
-        c: flag_task(c, table, *[part for part, ids in zip(slim, holds, strict=True) if c in ids])
+        c: flag_task(c, *[part for part, ids in zip(slim, holds, strict=True) if c in ids])
         for c in sorted(set().union(*holds))
     }
     flags = dict(zip(flags, client.persist(list(flags.values())), strict=True))
@@ -430,7 +434,7 @@ def _annotate_on(
             part_flags(start, stop - 1, *[flags[c] for c in sorted(ids)])
             for start, stop, ids in zip(divisions, (*divisions[1:], offset), holds, strict=True)
         ],
-        meta=meta[CROSS_FLAGS],
+        meta=pd.DataFrame({f: pd.Series(dtype=bool) for f in CROSS_ROW_FLAGS}),
         divisions=bounds,
         verify_meta=False,
     )

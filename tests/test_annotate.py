@@ -11,6 +11,7 @@ from civicnlp.annotate import (
     AnnotateResult,
     annotate_comments,
     annotate_file,
+    cross_row_flags,
     flag_comments,
     neutralize_formulas,
     write_table,
@@ -122,6 +123,10 @@ def test_duplicates_near_duplicates_and_repeats():
     assert not alone[["is_duplicate", "is_near_duplicate", "is_spam"]].to_numpy().any()
     own = ["is_entry", "is_question", "is_complaint"]
     assert alone[own].equals(flags[own])
+    cross = cross_row_flags(frame)  # what the campaign-wide pass adds back
+    assert cross[["is_duplicate", "is_near_duplicate"]].equals(flags[["is_duplicate", "is_near_duplicate"]])
+    assert cross.index[cross["is_repeated"]].tolist() == [10, 12, 16]  # a's three entries
+    assert (alone["is_spam"] | cross["is_repeated"]).equals(flags["is_spam"])
 
 
 def test_flags_work_without_optional_columns():
