@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +38,7 @@ from civicnlp.exceptions import DataContractError, ParameterError
 __all__ = [
     "Campaign",
     "LoadResult",
+    "campaign_details",
     "comments_source",
     "decode_text",
     "list_campaigns",
@@ -552,22 +554,7 @@ def load_campaign(campaign_id: str, data_dir: str | Path | None = None) -> Campa
     from civicnlp.channels import export_files, read_channel
 
     folder = Path(data_dir) if data_dir is not None else config.sample_dir()
-    campaigns = load_campaigns(_need(folder / _CAMPAIGNS_FILE)).data
-    row = campaigns[campaigns["campaign_id"] == campaign_id]
-    if row.empty:
-        raise ParameterError(
-            f"unknown campaign {campaign_id!r} in {folder / _CAMPAIGNS_FILE};"
-            f" known: {campaigns['campaign_id'].tolist()}"
-        )
-    info: dict[str, Any] = {str(k): (None if _isna(v) else v) for k, v in row.iloc[0].to_dict().items()}
-    for key in ("channels", "hashtags"):
-        info[key] = [p.strip() for p in str(info.get(key) or "").split(";") if p.strip()]
-    releases_path = folder / _RELEASES_FILE
-    releases = load_releases(releases_path).data if releases_path.is_file() else _empty_releases()
-    releases = releases[releases["campaign_id"] == campaign_id].reset_index(drop=True)
-    files = {"campaigns": folder / _CAMPAIGNS_FILE}
-    if releases_path.is_file():
-        files["releases"] = releases_path
+    info, releases, files = campaign_details(campaign_id, folder)
     source = comments_source(campaign_id, folder)
     if source.is_dir():
         exports = export_files(source)
@@ -585,6 +572,30 @@ def load_campaign(campaign_id: str, data_dir: str | Path | None = None) -> Campa
         comments = load_comments(source, campaign_id=campaign_id)
         files["comments"] = source
     return Campaign(campaign_id=campaign_id, info=info, releases=releases, comments=comments, files=files)
+
+
+def campaign_details(
+    campaign_id: str, data_dir: str | os.PathLike[str] | None = None
+) -> tuple[dict[str, Any], pd.DataFrame, dict[str, Path]]:
+    """A campaign without its comments: its campaigns.csv row (``channels`` and ``hashtags`` as lists, blanks
+    as None), its releases, and the files they came from (for the run's fingerprints)."""
+    folder = Path(data_dir) if data_dir is not None else config.sample_dir()
+    campaigns = load_campaigns(_need(folder / _CAMPAIGNS_FILE)).data
+    row = campaigns[campaigns["campaign_id"] == campaign_id]
+    if row.empty:
+        raise ParameterError(
+            f"unknown campaign {campaign_id!r} in {folder / _CAMPAIGNS_FILE};"
+            f" known: {campaigns['campaign_id'].tolist()}"
+        )
+    info: dict[str, Any] = {str(k): (None if _isna(v) else v) for k, v in row.iloc[0].to_dict().items()}
+    for key in ("channels", "hashtags"):
+        info[key] = [p.strip() for p in str(info.get(key) or "").split(";") if p.strip()]
+    files = {"campaigns": folder / _CAMPAIGNS_FILE}
+    releases = _empty_releases()
+    if (folder / _RELEASES_FILE).is_file():
+        files["releases"] = folder / _RELEASES_FILE
+        releases = load_releases(files["releases"]).data
+    return info, releases[releases["campaign_id"] == campaign_id].reset_index(drop=True), files
 
 
 def comments_source(campaign_id: str, data_dir: str | Path | None = None) -> Path:

@@ -574,22 +574,9 @@ def load_partitioned(
     import dask.dataframe as dd
 
     from civicnlp.distributed import read_annotated, select_dask
-    from civicnlp.io import _isna, load_campaigns, load_releases
+    from civicnlp.io import campaign_details
 
-    folder = Path(data_dir) if data_dir is not None else config.sample_dir()
-    campaigns = load_campaigns(folder / "campaigns.csv").data
-    row = campaigns[campaigns["campaign_id"] == campaign_id]
-    if row.empty:
-        raise ParameterError(f"unknown campaign {campaign_id!r} in {folder / 'campaigns.csv'}")
-    info: dict[str, Any] = {str(k): (None if _isna(v) else v) for k, v in row.iloc[0].to_dict().items()}
-    for key in ("channels", "hashtags"):  # as civicnlp.io.load_campaign gives them
-        info[key] = [p.strip() for p in str(info.get(key) or "").split(";") if p.strip()]
-    files = {"campaigns": folder / "campaigns.csv"}
-    releases = pd.DataFrame(columns=["release_id", "campaign_id", "title", "body"])
-    if (folder / "releases.csv").is_file():
-        files["releases"] = folder / "releases.csv"
-        releases = load_releases(files["releases"]).data
-        releases = releases[releases["campaign_id"] == campaign_id].reset_index(drop=True)
+    info, releases, files = campaign_details(campaign_id, data_dir)
     parts = annotated_parts(annotated_dir)
     files.update({f"annotated/{p.name}": p for p in parts})
     rows = select_dask(read_annotated(parts[0].parent if len(parts) > 1 else parts[0]), campaign_id)
