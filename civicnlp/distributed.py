@@ -680,8 +680,10 @@ def top_keywords_dask(annotated: Any, top: int = 20, *, column: str = "nouns") -
     if column not in annotated.columns:
         raise DataContractError(f"the annotated data lacks column(s) {[column]}")
     count = dask.delayed(noun_frequencies)
-    parts = [count(part, per_document=True) for part in annotated[column].to_delayed()]
-    counts, rows = dask.compute(parts, annotated.shape[0])
+    pieces = annotated[column].to_delayed()
+    parts = [count(part, per_document=True) for part in pieces]
+    counts, lengths = dask.compute(parts, [dask.delayed(len)(part) for part in pieces])
+    rows = sum(lengths)
     total = pd.concat(counts).groupby(level=0).sum() if counts else pd.Series(dtype="int64")
     items = sorted(total.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
     return pd.DataFrame(
