@@ -22,6 +22,15 @@ from civicnlp.keywords import TokenLists, as_token_lists, noun_frequencies
 
 SENTIMENTS = ("negative", "neutral", "positive")
 FLAGS = ("is_entry", "is_question", "is_complaint", "is_duplicate", "is_near_duplicate", "is_spam")
+#: The participation table's count column of each flag.
+FLAG_COUNTS = {
+    "is_entry": "entries",
+    "is_question": "questions",
+    "is_complaint": "complaints",
+    "is_duplicate": "duplicates",
+    "is_near_duplicate": "near_duplicates",
+    "is_spam": "spam",
+}
 Z95 = 1.959963984540054
 SEOUL = "Asia/Seoul"
 #: How the summary sentences name the channels; others appear as they are.
@@ -98,16 +107,7 @@ def participation(annotated: pd.DataFrame, by: Sequence[str] = ("campaign_id",))
         pd.concat([df[list(by)], flags], axis=1).assign(comments=1, opinions=~flags["is_entry"]),
         by,
         ["comments", "is_entry", "opinions", *FLAGS[1:]],
-    ).rename(
-        columns={
-            "is_entry": "entries",
-            "is_question": "questions",
-            "is_complaint": "complaints",
-            "is_duplicate": "duplicates",
-            "is_near_duplicate": "near_duplicates",
-            "is_spam": "spam",
-        }
-    )
+    ).rename(columns=FLAG_COUNTS)
     authors = df.loc[df["author_id"].notna(), [*by, "author_id"]]
     per_author = (
         authors.groupby([*by, "author_id"], observed=True, sort=True).size().rename("n").reset_index()

@@ -50,6 +50,7 @@ except ImportError as exc:  # dask is an optional extra
     raise ImportError("civicnlp.distributed needs Dask: pip install 'civicnlp[dask]'") from exc
 
 from civicnlp.aggregate import (
+    FLAG_COUNTS,
     FLAGS,
     SENTIMENTS,
     _channel_records,
@@ -527,16 +528,7 @@ def participation_dask(annotated: Any, by: Sequence[str] = ("campaign_id",)) -> 
     df = _day(annotated, by)
     flags = {f: df[f].fillna(False).astype(bool) for f in FLAGS}
     df = _as_int(df, {**flags, "opinions": ~flags["is_entry"]}).assign(comments=1)
-    counts = _group_sum(df, by, ["comments", "is_entry", "opinions", *FLAGS[1:]]).rename(
-        columns={
-            "is_entry": "entries",
-            "is_question": "questions",
-            "is_complaint": "complaints",
-            "is_duplicate": "duplicates",
-            "is_near_duplicate": "near_duplicates",
-            "is_spam": "spam",
-        }
-    )
+    counts = _group_sum(df, by, ["comments", "is_entry", "opinions", *FLAGS[1:]]).rename(columns=FLAG_COUNTS)
     authors = df[df["author_id"].notnull()][[*by, "author_id"]].assign(n=1)
     per_author = authors.groupby([*by, "author_id"], observed=True)["n"].sum(split_out=True).reset_index()
     return _with_people(counts, per_author, by, _group_sum)
