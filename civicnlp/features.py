@@ -1,10 +1,11 @@
 """Text features for civicnlp's classifiers: normalization as a transformer, hashed Korean n-grams.
 
 :class:`KoreanAnalyzer` defines the features of one text (character n-grams within words, morpheme
-n-grams); :class:`KoreanHashingVectorizer` computes the same hashed counts as a ``HashingVectorizer`` over
-that analyzer, batch by batch with numpy. Hashing needs no vocabulary, which keeps the shipped models small
-and fast to load. All hold only settings, so a Pipeline built from them clones, pickles and round-trips
-through skops.
+n-grams) as readable strings — the specification, and what an analyst passes to ``CountVectorizer`` to see
+feature names; :class:`KoreanHashingVectorizer`, which the shipped models use, computes the same hashed
+counts as a ``HashingVectorizer`` over that analyzer, batch by batch with numpy. Hashing needs no
+vocabulary, which keeps the shipped models small and fast to load. All hold only settings, so a Pipeline
+built from them clones, pickles and round-trips through skops.
 
 The shipped models score the same batch one after the other (annotation runs three of them, the benchmark
 four), with overlapping n-gram settings. So a batch's normalized texts and each block of n-gram features

@@ -354,22 +354,19 @@ def _tiny_ynat_home(root: Path) -> Path:
     return home
 
 
-def test_train_adds_analyst_labels_and_records_them(tmp_path):
-    home = _tiny_ynat_home(tmp_path)
+def _train_news_with(tmp_path, labels_csv: str, out):
+    """``civicnlp train news_section`` on a tiny YNAT home with an analyst's labels file."""
     extra = tmp_path / "labels.csv"
-    extra.write_text("text,label\n류현진 완봉승,스포츠\n라벨 없는 줄,\n환율 급등,경제\n", encoding="utf-8")
+    extra.write_text(labels_csv, encoding="utf-8")
+    args = ["train", "news_section", "--data-home", str(_tiny_ynat_home(tmp_path)), "--out", str(out)]
+    return CliRunner().invoke(main, [*args, "--extra-labels", str(extra)]), extra
+
+
+def test_train_adds_analyst_labels_and_records_them(tmp_path):
     out = tmp_path / "models"
-    args = [
-        "train",
-        "news_section",
-        "--data-home",
-        str(home),
-        "--out",
-        str(out),
-        "--extra-labels",
-        str(extra),
-    ]
-    result = CliRunner().invoke(main, args)
+    result, extra = _train_news_with(
+        tmp_path, "text,label\n류현진 완봉승,스포츠\n라벨 없는 줄,\n환율 급등,경제\n", out
+    )
     assert result.exit_code == 0, result.output
     card = classify.model_card("news_section", model_dir=out)
     assert card["rows"]["train"] == 14
@@ -378,19 +375,6 @@ def test_train_adds_analyst_labels_and_records_them(tmp_path):
 
 
 def test_train_refuses_labels_the_model_does_not_know(tmp_path):
-    home = _tiny_ynat_home(tmp_path)
-    extra = tmp_path / "labels.csv"
-    extra.write_text("text,label\n오늘 날씨 맑음,날씨\n", encoding="utf-8")
-    args = [
-        "train",
-        "news_section",
-        "--data-home",
-        str(home),
-        "--out",
-        str(tmp_path),
-        "--extra-labels",
-        str(extra),
-    ]
-    result = CliRunner().invoke(main, args)
+    result, _ = _train_news_with(tmp_path, "text,label\n오늘 날씨 맑음,날씨\n", tmp_path)
     assert result.exit_code == 2
     assert "날씨" in result.output
