@@ -116,17 +116,39 @@ def annotate_comments(
     the same settings with ``pos="nouns"``); ``models`` maps "sentiment"/"policy_area"/"toxicity" to a shipped
     model name or a fitted pipeline; ``cross_row`` as in :func:`flag_comments`.
     """
+    masked, _ = mask_texts(comments)
+    return annotate_masked(masked, campaign=campaign, tokenizer=tokenizer, models=models, cross_row=cross_row)
+
+
+def mask_texts(comments: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+    """``comments`` with the raw ``text`` replaced by ``text_masked`` (normalized, PII-masked), and which rows
+    are empty after normalization (what ``annotate_loaded`` quarantines)."""
     from civicnlp.normalize import normalize_series
     from civicnlp.pii import mask_pii_series
-    from civicnlp.tokenize import Tokenizer
 
     if "text" not in comments.columns:
         raise DataContractError(f"annotate needs a 'text' column; columns found: {list(comments.columns)}")
-    masked = mask_pii_series(normalize_series(comments["text"])).fillna("").astype(str)
-    out = comments.drop(columns="text").copy()
-    out["text_masked"] = masked
+    normalized = normalize_series(comments["text"])
+    empty = normalized.fillna("").str.strip().eq("")
+    masked = mask_pii_series(normalized).fillna("").astype(str)
+    return comments.drop(columns="text").assign(text_masked=masked), empty
+
+
+def annotate_masked(
+    masked: pd.DataFrame,
+    *,
+    campaign: Mapping[str, Any] | pd.DataFrame | None = None,
+    tokenizer: Any = None,
+    models: Mapping[str, Any] | None = None,
+    cross_row: bool = True,
+) -> pd.DataFrame:
+    """:func:`annotate_comments` after :func:`mask_texts`, for callers that mask first to set the empty rows
+    aside (``annotate_loaded``, :mod:`civicnlp.distributed`): ``masked`` has ``text_masked``, not ``text``."""
+    from civicnlp.tokenize import Tokenizer
+
+    out = masked.copy(deep=False)  # new columns go on a new frame, never on the caller's
     # Comments repeat a lot (참여합니다...): tokenize and score each distinct text once.
-    codes, distinct = pd.factorize(masked)
+    codes, distinct = pd.factorize(out["text_masked"])
     texts = [str(t) for t in distinct]
 
     tok = tokenizer if tokenizer is not None else Tokenizer()
@@ -136,22 +158,38 @@ def annotate_comments(
     out["nouns"] = _spread([" ".join(t) for t in nouns_tok.tokenize(for_tokens)], codes)
 
     pipelines = _load_models(models)
-    sentiment, proba = _classify(pipelines["sentiment"], texts)
-    out["sentiment"] = _spread(sentiment, codes)
-    for cls in ("negative", "neutral", "positive"):
-        if cls in proba.columns:
-            out[f"p_{cls}"] = _spread(proba[cls].to_numpy(), codes)
-    out["policy_area"] = _spread(_classify(pipelines["policy_area"], texts)[0], codes)
-    toxicity, tox_proba = _classify(pipelines["toxicity"], texts)
-    out["toxicity"] = _spread(toxicity, codes)
-    if "none" not in tox_proba.columns:
-        raise ModelError(f"the toxicity model has classes {list(tox_proba.columns)}; it needs a 'none' class")
-    out["p_toxic"] = _spread(1.0 - tox_proba["none"].to_numpy(dtype=float), codes)
+    scores = pd.concat(
+        [_score(pipelines, texts[i : i + SCORE_BATCH]) for i in range(0, max(len(texts), 1), SCORE_BATCH)],
+        ignore_index=True,
+    )
+    for column in scores.columns:
+        out[column] = _spread(scores[column].to_numpy(), codes)
 
     flags = flag_comments(out, campaign=campaign, cross_row=cross_row)
     for column in flags.columns:
         out[column] = flags[column].to_numpy()
     return out
+
+
+#: Distinct texts scored at once: the models' features for this many texts are held at a time (about
+#: 100 MB), whatever the size of the frame.
+SCORE_BATCH = 10_000
+
+
+def _score(pipelines: Mapping[str, Any], texts: list[str]) -> pd.DataFrame:
+    """The three models' labels and probabilities of ``texts``, one row each."""
+    sentiment, proba = _classify(pipelines["sentiment"], texts)
+    scores = {"sentiment": sentiment}
+    for cls in ("negative", "neutral", "positive"):
+        if cls in proba.columns:
+            scores[f"p_{cls}"] = proba[cls].to_numpy()
+    scores["policy_area"] = _classify(pipelines["policy_area"], texts)[0]
+    toxicity, tox_proba = _classify(pipelines["toxicity"], texts)
+    if "none" not in tox_proba.columns:
+        raise ModelError(f"the toxicity model has classes {list(tox_proba.columns)}; it needs a 'none' class")
+    scores["toxicity"] = toxicity
+    scores["p_toxic"] = 1.0 - tox_proba["none"].to_numpy(dtype=float)
+    return pd.DataFrame(scores)
 
 
 def _spread(values: Sequence[Any] | np.ndarray, codes: np.ndarray) -> np.ndarray:
@@ -255,33 +293,64 @@ def flag_comments(
 CROSS_ROW_FLAGS = ["is_duplicate", "is_near_duplicate", "is_repeated"]
 
 
-def cross_row_flags(annotated: pd.DataFrame, *, keys: np.ndarray | None = None) -> pd.DataFrame:
+def cross_row_flags(annotated: pd.DataFrame, *, keys: Any = None) -> pd.DataFrame:
     """Copies, near copies and repeated posting within each campaign (``is_repeated``: the author posted the
-    same text ``SPAM_REPEATS`` times, which makes it spam), from ``text_masked`` and, when present,
-    ``campaign_id``, ``author_id`` and ``created_at``. The earliest comment is the original, so this needs
-    all of a campaign's rows at once. ``keys``: the texts' comparison keys, when already computed."""
-    text = annotated["text_masked"].fillna("").astype(str)
+    same text ``SPAM_REPEATS`` times, which makes it spam), from ``text_masked`` — or the rows' comparison
+    ``keys`` (:func:`comparison_keys`) when already computed — and, when present, ``campaign_id``,
+    ``author_id`` and ``created_at``. The earliest comment is the original, so this needs all of a
+    campaign's rows at once.
+
+    Rows are compared by integer codes of their campaign, author and key; only the distinct keys are kept as
+    text, so a million comments take a few hundred MB here."""
     if keys is None:
-        codes, distinct = pd.factorize(text)
-        keys = np.array([_compact(t) for t in distinct], dtype=object)[codes]
-    no_author = pd.Series(pd.NA, index=text.index)
-    author = annotated["author_id"] if "author_id" in annotated.columns else no_author
-    frame = pd.DataFrame(
-        {
-            "campaign": _campaign_ids(annotated).fillna("").astype(str).to_numpy(),
-            "author": author.astype("object").to_numpy(),
-            "key": keys,
-        },
-        index=text.index,
+        keys = comparison_keys(annotated["text_masked"])
+    key_codes, distinct = pd.factorize(keys)
+    author = (
+        annotated["author_id"]
+        if "author_id" in annotated.columns
+        else pd.Series(pd.NA, index=annotated.index)
+    )
+    rows = _Rows(
+        campaign=pd.factorize(_campaign_ids(annotated).fillna("").astype(str))[0],
+        author=pd.factorize(author)[0],  # -1: no author
+        key=key_codes,
+        keys=pd.Index(distinct),
     )
     order = _time_order(annotated)
-    is_duplicate = _exact_duplicates(frame, order)
+    is_duplicate = _exact_duplicates(rows, order)
     flags = {
         "is_duplicate": is_duplicate,
-        "is_near_duplicate": _near_duplicates(frame, order) & ~is_duplicate,
-        "is_repeated": _repeated(frame),
+        "is_near_duplicate": _near_duplicates(rows, order) & ~is_duplicate,
+        "is_repeated": _repeated(rows),
     }
-    return pd.DataFrame(flags, index=text.index)
+    return pd.DataFrame(flags, index=annotated.index)
+
+
+def comparison_keys(text_masked: pd.Series) -> pd.Series:
+    """What copies are compared by: each text without spaces, case-folded (once per distinct text)."""
+    codes, distinct = pd.factorize(text_masked.fillna("").astype(str))
+    keys = np.array([_compact(t) for t in distinct], dtype=object)
+    return pd.Series(keys[codes] if len(codes) else [], index=text_masked.index, dtype="str")
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """What the cross-row flags compare, per row as integer codes: campaign, author (-1 when missing) and
+    comparison key (an index into ``keys``, the distinct keys)."""
+
+    campaign: np.ndarray
+    author: np.ndarray
+    key: np.ndarray
+    keys: pd.Index
+
+    def frame(self, positions: np.ndarray | None = None) -> pd.DataFrame:
+        """The codes as a frame, of the rows at ``positions`` in that order (all rows by default)."""
+        at = slice(None) if positions is None else positions
+        return pd.DataFrame({"campaign": self.campaign[at], "author": self.author[at], "key": self.key[at]})
+
+    def key_lengths(self) -> np.ndarray:
+        """Each row's key length in characters."""
+        return np.asarray(self.keys.str.len(), dtype=np.int64)[self.key]
 
 
 def _campaign_ids(annotated: pd.DataFrame) -> pd.Series:
@@ -290,13 +359,11 @@ def _campaign_ids(annotated: pd.DataFrame) -> pd.Series:
     return pd.Series("", index=annotated.index)
 
 
-def _repeated(frame: pd.DataFrame) -> np.ndarray:
+def _repeated(rows: _Rows) -> np.ndarray:
     """Rows whose author posted the same text at least ``SPAM_REPEATS`` times in the campaign."""
-    positional = frame.reset_index(drop=True)
-    has_author = positional["author"].notna() & positional["key"].ne("")
-    repeats = (
-        positional[has_author].groupby(["campaign", "author", "key"], sort=False)["key"].transform("size")
-    )
+    frame = rows.frame()
+    counted = (frame["author"] >= 0) & (rows.key_lengths() > 0)
+    repeats = frame[counted].groupby(["campaign", "author", "key"], sort=False)["key"].transform("size")
     repeated = np.zeros(len(frame), dtype=bool)
     repeated[repeats.index.to_numpy()] = (repeats >= SPAM_REPEATS).to_numpy()
     return repeated
@@ -323,27 +390,23 @@ def _time_order(df: pd.DataFrame) -> np.ndarray:
     return np.asarray(pd.Series(ts.to_numpy()).sort_values(kind="stable", na_position="last").index)
 
 
-def _exact_duplicates(frame: pd.DataFrame, order: np.ndarray) -> np.ndarray:
-    ordered = frame.iloc[order]
-    nonblank = ordered["key"].ne("")
-    same_author = ordered["author"].notna() & ordered.duplicated(["campaign", "author", "key"])
-    copy_paste = ordered["key"].str.len().ge(COPY_MIN_CHARS) & ordered.duplicated(["campaign", "key"])
-    flags = np.zeros(len(frame), dtype=bool)
-    flags[order] = (nonblank & (same_author | copy_paste)).to_numpy()
+def _exact_duplicates(rows: _Rows, order: np.ndarray) -> np.ndarray:
+    ordered = rows.frame(order)
+    length = rows.key_lengths()[order]
+    same_author = (ordered["author"] >= 0) & ordered.duplicated(["campaign", "author", "key"])
+    copy_paste = (length >= COPY_MIN_CHARS) & ordered.duplicated(["campaign", "key"])
+    flags = np.zeros(len(order), dtype=bool)
+    flags[order] = (length > 0) & (same_author | copy_paste).to_numpy()
     return flags
 
 
 _MINHASH_CHUNK = 50_000  # texts whose shingles are hashed at once
 
 
-def _near_duplicates(frame: pd.DataFrame, order: np.ndarray, *, bands: int = 4, rows: int = 4) -> np.ndarray:
-    """MinHash LSH over character 3-grams; each candidate checked against its bucket's earliest comment."""
+def _shingles(keys: pd.Index) -> Any:
+    """Binary character-3-gram counts of ``keys``, one row each (a sparse matrix)."""
     from sklearn.feature_extraction.text import HashingVectorizer
 
-    ordered = frame.iloc[order].reset_index(drop=True)
-    flags = np.zeros(len(frame), dtype=bool)
-    if len(ordered) < 2:
-        return flags
     vec = HashingVectorizer(
         analyzer="char",
         ngram_range=(3, 3),
@@ -354,44 +417,86 @@ def _near_duplicates(frame: pd.DataFrame, order: np.ndarray, *, bands: int = 4, 
         binary=True,
         dtype=np.float32,
     )
-    key_codes, keys = pd.factorize(ordered["key"])
-    x = vec.transform([str(k) for k in keys])  # one row per distinct text
-    sizes = np.diff(x.indptr)
-    # Short texts only meet texts of their own author: their bucket key includes the author, others' "".
-    short = ordered["key"].str.len().lt(COPY_MIN_CHARS).to_numpy()
-    owner = np.where(short, ordered["author"].astype(str).to_numpy(), "")
-    positions = np.flatnonzero((sizes[key_codes] > 0) & (~short | ordered["author"].notna().to_numpy()))
+    return vec.transform([str(k) for k in keys])
+
+
+def _minhash(keys: pd.Index, hashes: int) -> tuple[np.ndarray, Any]:
+    """Each key's MinHash signature over its shingles (zeros for a key without any), and the shingles,
+    hashed a chunk of keys at a time to bound the temporaries."""
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(0)
+    a = rng.integers(1, 1 << 31, size=hashes, dtype=np.uint64)
+    b = rng.integers(0, 1 << 31, size=hashes, dtype=np.uint64)
+    signature = np.zeros((len(keys), hashes), dtype=np.uint64)
+    pieces = []
+    for start in range(0, max(len(keys), 1), _MINHASH_CHUNK):
+        x = _shingles(keys[start : start + _MINHASH_CHUNK])
+        pieces.append(x)
+        usable = np.flatnonzero(np.diff(x.indptr) > 0)
+        if not len(usable):
+            continue
+        x = x[usable]
+        starts, values = x.indptr[:-1], x.indices.astype(np.uint64)
+        for i in range(hashes):  # multiply-add hashes wrapping mod 2**64, minimum per text
+            signature[start + usable, i] = np.minimum.reduceat(a[i] * values + b[i], starts)
+    return signature, sp.vstack(pieces, format="csr")
+
+
+_PAIR_CHUNK = 100_000  # pairs of texts compared at once
+
+
+def _cosines(shingles: Any, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Cosine of the shingles of rows ``first[i]`` and ``second[i]``; each distinct pair computed once, a
+    chunk at a time."""
+    width = np.int64(shingles.shape[0])
+    pairs, back = np.unique(first.astype(np.int64) * width + second, return_inverse=True)
+    sizes = np.diff(shingles.indptr).astype(np.float64)
+    cosine = np.empty(len(pairs))
+    for start in range(0, len(pairs), _PAIR_CHUNK):
+        i, j = np.divmod(pairs[start : start + _PAIR_CHUNK], width)
+        inter = np.asarray(shingles[i].multiply(shingles[j]).sum(axis=1)).ravel()
+        cosine[start : start + len(i)] = inter / np.sqrt(sizes[i] * sizes[j])
+    return cosine[back]
+
+
+def _near_duplicates(rows: _Rows, order: np.ndarray, *, bands: int = 4, band_rows: int = 4) -> np.ndarray:
+    """MinHash LSH over character 3-grams; each candidate checked against its bucket's earliest comment."""
+    flags = np.zeros(len(order), dtype=bool)
+    if len(order) < 2:
+        return flags
+    key, author, campaign = rows.key[order], rows.author[order], rows.campaign[order]
+    signature, shingles = _minhash(rows.keys, bands * band_rows)
+    sizes = np.diff(shingles.indptr)
+    # Short texts only meet texts of their own author: their bucket key includes the author, others' -1.
+    short = rows.key_lengths()[order] < COPY_MIN_CHARS
+    owner = np.where(short, author, -1)
+    positions = np.flatnonzero((sizes[key] > 0) & (~short | (author >= 0)))
     if len(positions) < 2:
         return flags
-    rng = np.random.default_rng(0)
-    a = rng.integers(1, 1 << 31, size=bands * rows, dtype=np.uint64)
-    b = rng.integers(0, 1 << 31, size=bands * rows, dtype=np.uint64)
-    usable = np.flatnonzero(sizes > 0)
-    signature = np.zeros((len(keys), bands * rows), dtype=np.uint64)
-    for chunk in np.array_split(usable, max(1, len(usable) // _MINHASH_CHUNK)):  # bounded temporaries
-        shingles = x[chunk]
-        starts, values = shingles.indptr[:-1], shingles.indices.astype(np.uint64)
-        for i in range(bands * rows):  # multiply-add hashes wrapping mod 2**64, minimum per text
-            signature[chunk, i] = np.minimum.reduceat(a[i] * values + b[i], starts)
-    found = np.zeros(len(ordered), dtype=bool)
+    candidates, originals = [], []
     for band in range(bands):
-        band_hash = np.zeros(len(keys), dtype=np.uint64)
-        for i in range(band * rows, (band + 1) * rows):
+        band_hash = np.zeros(len(rows.keys), dtype=np.uint64)
+        for i in range(band * band_rows, (band + 1) * band_rows):
             band_hash = band_hash * np.uint64(0x9E3779B97F4A7C15) ^ signature[:, i]
         bucket = pd.DataFrame(
             {
-                "campaign": ordered["campaign"].to_numpy()[positions],
+                "campaign": campaign[positions],
                 "owner": owner[positions],
-                "h": band_hash[key_codes[positions]],
+                "h": band_hash[key[positions]],
                 "pos": positions,
             }
         )
-        rep = bucket.groupby(["campaign", "owner", "h"], sort=False)["pos"].transform("min").to_numpy()
-        cand = rep != positions
-        ki, kj = key_codes[positions[cand]], key_codes[rep[cand]]
-        if len(ki):
-            inter = np.asarray(x[ki].multiply(x[kj]).sum(axis=1)).ravel()
-            found[positions[cand][inter / np.sqrt(sizes[ki] * sizes[kj]) >= NEAR_DUPLICATE_COSINE]] = True
+        first = bucket.groupby(["campaign", "owner", "h"], sort=False)["pos"].transform("min").to_numpy()
+        cand = first != positions
+        candidates.append(positions[cand])
+        originals.append(first[cand])
+    cand, orig = np.concatenate(candidates), np.concatenate(originals)
+    close = key[cand] == key[orig]  # the same key: the same shingles
+    if (~close).any():
+        close[~close] = _cosines(shingles, key[cand[~close]], key[orig[~close]]) >= NEAR_DUPLICATE_COSINE
+    found = np.zeros(len(order), dtype=bool)
+    found[cand[close]] = True
     flags[order] = found
     return flags
 
@@ -428,17 +533,15 @@ def annotate_loaded(
 ) -> AnnotateResult:
     """Annotate a ``civicnlp.io.LoadResult``: rows whose text is empty after normalization join the ingestion
     quarantine (reason "empty after normalization"), so rows in == annotated + quarantined."""
-    from civicnlp.normalize import normalize_series
-
     data: pd.DataFrame = loaded.data
-    empty = normalize_series(data["text"]).fillna("").str.strip().eq("")
+    masked, empty = mask_texts(data)
     # as text, like the input rows of the ingestion quarantine they join
     rejected = data[empty].astype("string").assign(reason="empty after normalization")
     quarantine = (
         pd.concat([loaded.quarantine, rejected], ignore_index=True) if len(rejected) else loaded.quarantine
     )
-    annotated = annotate_comments(
-        data[~empty].reset_index(drop=True), campaign=campaign, tokenizer=tokenizer, models=models
+    annotated = annotate_masked(
+        masked[~empty].reset_index(drop=True), campaign=campaign, tokenizer=tokenizer, models=models
     )
     return AnnotateResult(
         data=annotated, quarantine=quarantine.reset_index(drop=True), rows_in=loaded.rows_in
@@ -533,8 +636,11 @@ __all__: Sequence[str] = [
     "annotate_comments",
     "annotate_file",
     "annotate_loaded",
+    "annotate_masked",
+    "comparison_keys",
     "cross_row_flags",
     "flag_comments",
+    "mask_texts",
     "neutralize_formulas",
     "write_table",
 ]

@@ -14,13 +14,14 @@ How ``annotate_dask`` keeps its output identical to ``civicnlp annotate`` (row f
    tokenizes and scores each distinct text of the piece once, and a text's tokens and scores do not depend
    on the other rows, so they equal the single process's.
 3. The flags that compare comments with each other (duplicate, near duplicate, spam by repetition) need
-   the whole campaign — the earliest comment is the original. One task per campaign runs ``flag_comments``
-   over the columns they read (campaign, author, time, masked text) of that campaign's rows in input order,
-   beside the annotation; each annotated piece then takes its rows' three flags from it, and is written.
-   The other flags read only their own row.
+   the whole campaign — the earliest comment is the original. One task per campaign runs
+   ``cross_row_flags`` over the columns they read (campaign, author, time and the text's comparison key)
+   of that campaign's rows in input order, beside the annotation; each annotated piece then takes its
+   rows' three flags from it, and is written. The other flags read only their own row.
 
 Limits: one campaign's cross-row flags are one task, so its slim columns must fit one worker (about
-100 bytes a comment, a few hundred while flagging) and that step does not speed up with more workers;
+150 bytes a comment, and about 500 MB more a million comments while flagging) and that step does not
+speed up with more workers;
 ``comment_id`` duplicates are checked within each input file, as ``civicnlp annotate`` checks them, not
 across files; ``out_dir`` must be reachable from every worker (a shared file system when the cluster spans
 machines); a text repeated across pieces is scored once per piece (comment sections at scale are mostly
@@ -201,20 +202,16 @@ def _describe(loaded: Any) -> tuple[int, int, list[str], pd.DataFrame]:
 
 
 def _cut(loaded: Any, start: int, stop: int, offset: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Rows ``start:stop`` of a file's valid rows, indexed by global order, split as ``annotate_loaded``
-    splits them — text left after normalization, and the rest (quarantined, as text) —, and what the
-    cross-row flags read of the kept rows (``text_masked`` as ``annotate_comments`` computes it)."""
-    from civicnlp.normalize import normalize_series
-    from civicnlp.pii import mask_pii_series
+    """Rows ``start:stop`` of a file's valid rows, indexed by global order, masked and split as
+    ``annotate_loaded`` splits them — text left after normalization, and the rest (quarantined, as text) —,
+    and what the cross-row flags read of the kept rows (their comparison keys in place of the text)."""
+    from civicnlp.annotate import comparison_keys, mask_texts
 
     data = loaded.data.iloc[start:stop].copy()
     data.index = pd.RangeIndex(offset + start, offset + stop, name=ORDER)
-    normalized = normalize_series(data["text"])
-    empty = normalized.fillna("").str.strip().eq("")
-    kept = data[~empty]
-    slim = kept[["campaign_id", "author_id", "created_at"]].assign(
-        text_masked=mask_pii_series(normalized[~empty]).fillna("").astype(str)
-    )
+    masked, empty = mask_texts(data)
+    kept = masked[~empty]
+    slim = kept[["campaign_id", "author_id", "created_at"]].assign(key=comparison_keys(kept["text_masked"]))
     return kept, data[empty].astype("string").assign(reason="empty after normalization"), slim
 
 
@@ -238,11 +235,11 @@ def _quarantine_part(frame: pd.DataFrame, columns: list[str], source_file: str) 
 def _annotate_partition(
     chunk: pd.DataFrame, flags: pd.DataFrame | None = None, like: pd.DataFrame | None = None, **kwargs: Any
 ) -> pd.DataFrame:
-    """``annotate_comments`` on one partition, with the campaign-wide cross-row ``flags`` of its rows in
+    """``annotate_masked`` on one masked partition, with the campaign-wide cross-row ``flags`` of its rows in
     place of the partition's own, cast to ``like``'s types so every Parquet part agrees."""
-    from civicnlp.annotate import annotate_comments
+    from civicnlp.annotate import annotate_masked
 
-    out = annotate_comments(chunk, cross_row=flags is None, **kwargs)
+    out = annotate_masked(chunk, cross_row=flags is None, **kwargs)
     if flags is not None:
         flags = flags.reindex(out.index)
         out = out.assign(
@@ -268,7 +265,7 @@ def _campaign_flags(campaign_id: str, *slims: pd.DataFrame) -> pd.DataFrame:
     from civicnlp.annotate import cross_row_flags
 
     rows = pd.concat([part[_campaign_key(part).eq(campaign_id)] for part in slims]).sort_index(kind="stable")
-    return cross_row_flags(rows)
+    return cross_row_flags(rows, keys=rows["key"])
 
 
 def _part_flags(start: int, stop: int, *flags: pd.DataFrame) -> pd.DataFrame:
@@ -362,6 +359,7 @@ def _annotate_on(
     import dask
     import dask.dataframe as dd
 
+    from civicnlp.annotate import mask_texts
     from civicnlp.io import load_comments
 
     load = dask.delayed(load_comments, pure=True)
@@ -439,7 +437,7 @@ def _annotate_on(
         divisions=bounds,
         verify_meta=False,
     )
-    base_meta = described[0][3].copy()
+    base_meta = mask_texts(described[0][3])[0]
     base_meta.index = pd.RangeIndex(0, name=ORDER)
     valid = dd.from_delayed(kept, meta=base_meta, divisions=bounds)
     # each partition is annotated, given its flags and written in turn: no shuffle, no rows held

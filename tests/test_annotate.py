@@ -6,13 +6,16 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from civicnlp import config
+from civicnlp import annotate, config
 from civicnlp.annotate import (
     AnnotateResult,
     annotate_comments,
     annotate_file,
+    annotate_masked,
+    comparison_keys,
     cross_row_flags,
     flag_comments,
+    mask_texts,
     neutralize_formulas,
     write_table,
 )
@@ -129,6 +132,31 @@ def test_duplicates_near_duplicates_and_repeats():
     assert (alone["is_spam"] | cross["is_repeated"]).equals(flags["is_spam"])
 
 
+def test_comparison_keys_ignore_spaces_and_case():
+    keys = comparison_keys(pd.Series(["참여 합니다", "APEC 인천", None, "apec인천"], index=[5, 6, 7, 8]))
+    assert keys.tolist() == ["참여합니다", "apec인천", "", "apec인천"] and list(keys.index) == [5, 6, 7, 8]
+    assert comparison_keys(pd.Series([], dtype="str")).empty
+
+
+def _sample_cross_columns() -> pd.DataFrame:
+    """The cross-row columns of the sample's comments (many copies, some near copies)."""
+    from civicnlp.io import load_campaign
+
+    data = load_campaign(CAMPAIGN["campaign_id"]).comments.data
+    return mask_texts(data)[0][["campaign_id", "author_id", "created_at", "text_masked"]]
+
+
+def test_cross_row_flags_the_same_from_keys_and_in_chunks(monkeypatch):
+    frame = _sample_cross_columns()
+    flags = cross_row_flags(frame)
+    assert flags[["is_duplicate", "is_near_duplicate"]].any().all()  # the sample has both
+    assert cross_row_flags(frame, keys=comparison_keys(frame["text_masked"])).equals(flags)
+    # shingles hashed and pairs compared a few at a time: the same flags
+    monkeypatch.setattr(annotate, "_MINHASH_CHUNK", 7)
+    monkeypatch.setattr(annotate, "_PAIR_CHUNK", 3)
+    assert cross_row_flags(frame).equals(flags)
+
+
 def test_flags_work_without_optional_columns():
     flags = flag_comments(pd.DataFrame({"text_masked": [LONG, LONG, None]}))
     assert flags["is_duplicate"].tolist() == [False, True, False]
@@ -242,6 +270,23 @@ def test_annotate_comments_real(models):
     assert "축제" in out.loc[1, "nouns"].split() and "주차" in out.loc[2, "tokens"].split()
     assert "전화" not in out.loc[0, "tokens"]  # placeholders are not words
     assert out["p_toxic"].between(0, 1).all()
+
+
+def test_mask_texts_masks_and_finds_empty_rows():
+    masked, empty = mask_texts(COMMENTS.assign(text=[*COMMENTS["text"][:4], "\u200b "]))
+    assert "text" not in masked.columns and list(masked.columns)[-1] == "text_masked"
+    assert empty.tolist() == [False, False, False, False, True]
+    assert (
+        "<전화번호>" in masked.loc[0, "text_masked"] and not masked["text_masked"].str.contains(PHONE).any()
+    )
+
+
+def test_scoring_in_batches_changes_nothing(models, monkeypatch):
+    whole = annotate_comments(COMMENTS, campaign=CAMPAIGN, models=models)
+    monkeypatch.setattr(annotate, "SCORE_BATCH", 2)
+    masked = mask_texts(COMMENTS)[0]
+    assert annotate_masked(masked, campaign=CAMPAIGN, models=models).equals(whole)
+    assert masked.columns.tolist() == mask_texts(COMMENTS)[0].columns.tolist()  # the input is left as it was
 
 
 def test_annotate_comments_empty_frame(models):
