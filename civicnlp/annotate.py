@@ -44,7 +44,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import clone
 
 from civicnlp.exceptions import DataContractError, ModelError, ParameterError
 
@@ -152,10 +151,9 @@ def annotate_masked(
     texts = [str(t) for t in distinct]
 
     tok = tokenizer if tokenizer is not None else Tokenizer()
-    nouns_tok = clone(tok).set_params(pos="nouns")
-    for_tokens = [PLACEHOLDER_RE.sub(" ", t) for t in texts]
-    out["tokens"] = _spread([" ".join(t) for t in tok.tokenize(for_tokens)], codes)
-    out["nouns"] = _spread([" ".join(t) for t in nouns_tok.tokenize(for_tokens)], codes)
+    each = tok.tokenize_presets([PLACEHOLDER_RE.sub(" ", t) for t in texts], [tok.pos, "nouns"])
+    out["tokens"] = _spread([" ".join(t) for t in each[tok.pos]], codes)
+    out["nouns"] = _spread([" ".join(t) for t in each["nouns"]], codes)
 
     pipelines = _load_models(models)
     scores = pd.concat(

@@ -105,14 +105,11 @@ class WarmUp(WorkerPlugin):
         self.models = models
 
     def setup(self, worker: Any) -> None:
-        from sklearn.base import clone
-
         from civicnlp.annotate import _load_models
         from civicnlp.tokenize import Tokenizer
 
         tok = self.tokenizer if self.tokenizer is not None else Tokenizer()
-        tok.tokenize(["준비 완료"])
-        clone(tok).set_params(pos="nouns").tokenize(["준비 완료"])
+        tok.tokenize_presets(["준비 완료"], [tok.pos, "nouns"])
         _load_models(self.models)
 
     def teardown(self, worker: Any) -> None:

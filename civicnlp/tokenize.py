@@ -44,10 +44,10 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, clone
 
 from civicnlp import config
 from civicnlp.exceptions import BackendError, ParameterError
@@ -55,6 +55,7 @@ from civicnlp.exceptions import BackendError, ParameterError
 __all__ = ["BACKENDS", "Tokenizer", "TokenizerWarning", "available_backends", "load_user_dict"]
 
 PRESETS = ("nouns", "content", "all")
+_T = TypeVar("_T")
 _CACHE_VERSION = "2"
 _SEP = "\x1f"  # joins cached tokens; cleaned text never contains control characters
 _BATCH = 256  # texts per task when threads share a batch
@@ -649,8 +650,12 @@ class Tokenizer(BaseEstimator):
         return backend.tag(_clean(_as_text(text), backend), bool(self.lemma))
 
     def _tokens(self, text: str) -> list[str]:
-        backend, keep, stop, _ = self._resolved()
-        pairs = backend.tag(_clean(text, backend), bool(self.lemma))
+        backend = self._resolved()[0]
+        return self._kept(backend.tag(_clean(text, backend), bool(self.lemma)))
+
+    def _kept(self, pairs: list[tuple[str, str]]) -> list[str]:
+        """The tokens of tagged ``pairs`` that ``pos`` and ``stopwords`` keep."""
+        _, keep, stop, _ = self._resolved()
         return [
             form
             for form, tag in pairs
@@ -669,41 +674,58 @@ class Tokenizer(BaseEstimator):
         spreads the rest over ``n_jobs`` threads for thread-safe Java backends."""
         if isinstance(texts, (str, bytes)) or not isinstance(texts, Iterable):
             return self(texts)
+        return self.tokenize_presets(texts, [self.pos])[self.pos]
+
+    def tokenize_presets(self, texts: Iterable[object], presets: Sequence[str]) -> dict[str, list[list[str]]]:
+        """Tokens of each text under each ``pos`` preset — ``{"content": [...], "nouns": [...]}`` —, equal to
+        ``tokenize`` with each preset but tagging every text once for all of them (annotation needs both
+        content words and nouns; tagging is most of the cost)."""
+        views = {pos: self if pos == self.pos else clone(self).set_params(pos=pos) for pos in presets}
         items = [_as_text(text) for text in texts]
         unique = list(dict.fromkeys(items))
-        _, _, _, fingerprint = self._resolved()
-        done: dict[str, list[str]] = {}
-        keys: dict[str, bytes] = {}
+        done: dict[str, dict[str, list[str]]] = {pos: {} for pos in views}
+        keys: dict[str, dict[str, bytes]] = {}
         if self.cache:
-            keys = {
-                t: hashlib.blake2b(f"{fingerprint}{_SEP}{t}".encode(), digest_size=16).digest()
-                for t in unique
-            }
-            hits = _cache_get(list(keys.values()))
-            done = {t: hits[k] for t, k in keys.items() if k in hits}
-        todo = [t for t in unique if t not in done]
-        fresh = self._run(todo)
-        if self.cache:
-            _cache_put({keys[t]: tokens for t, tokens in fresh.items()})
-        done.update(fresh)
-        return [list(done[t]) for t in items]
+            for pos, view in views.items():
+                fingerprint = view._resolved()[3]
+                keys[pos] = {
+                    t: hashlib.blake2b(f"{fingerprint}{_SEP}{t}".encode(), digest_size=16).digest()
+                    for t in unique
+                }
+                hits = _cache_get(list(keys[pos].values()))
+                done[pos] = {t: hits[k] for t, k in keys[pos].items() if k in hits}
+        todo = [t for t in unique if any(t not in found for found in done.values())]
+        backend = self._resolved()[0]
 
-    def _run(self, texts: list[str]) -> dict[str, list[str]]:
+        def tag_once(text: str) -> dict[str, list[str]]:
+            pairs = backend.tag(_clean(text, backend), bool(self.lemma))
+            return {pos: view._kept(pairs) for pos, view in views.items()}
+
+        fresh = self._run(todo, tag_once)
+        for pos, found in done.items():
+            new = {t: each[pos] for t, each in fresh.items() if t not in found}
+            if self.cache:
+                _cache_put({keys[pos][t]: tokens for t, tokens in new.items()})
+            found.update(new)
+        return {pos: [list(found[t]) for t in items] for pos, found in done.items()}
+
+    def _run(self, texts: list[str], tokens: Callable[[str], _T]) -> dict[str, _T]:
+        """``tokens`` of each text, in batches over the backend's threads, with a progress bar."""
         backend = self._resolved()[0]
         n_jobs = self.n_jobs if self.n_jobs is not None else backend.parallel_threads
         n_jobs = max(1, min(n_jobs, os.cpu_count() or 1)) if backend.thread_safe and backend.java else 1
         bar = _progress_bar(len(texts), self.progress, self.backend)
         batches = [texts[i : i + _BATCH] for i in range(0, len(texts), _BATCH)]
 
-        def work(batch: list[str]) -> list[list[str]]:
-            return [self._tokens(text) for text in batch]
+        def work(batch: list[str]) -> list[_T]:
+            return [tokens(text) for text in batch]
 
-        out: dict[str, list[str]] = {}
+        out: dict[str, _T] = {}
         pool = ThreadPoolExecutor(n_jobs, thread_name_prefix="civicnlp-tokenize") if n_jobs > 1 else None
         try:
             results = pool.map(work, batches) if pool is not None else map(work, batches)
-            for batch, tokens in zip(batches, results, strict=True):
-                out.update(zip(batch, tokens, strict=True))
+            for batch, values in zip(batches, results, strict=True):
+                out.update(zip(batch, values, strict=True))
                 if bar is not None:
                     bar.update(len(batch))
         finally:

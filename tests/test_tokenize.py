@@ -172,6 +172,15 @@ def test_batch_equals_one_by_one_and_takes_series(backend: str) -> None:
     assert tok.tokenize(COMMENTS[1]) == expected[1]
 
 
+def test_presets_from_one_tagging_equal_each_preset_alone(backend: str) -> None:
+    tok = Tokenizer(backend=backend, progress=False)
+    texts = [*COMMENTS, None, COMMENTS[0]]
+    each = tok.tokenize_presets(texts, ["content", "nouns", "all"])
+    for pos in ("content", "nouns", "all"):
+        assert each[pos] == Tokenizer(backend=backend, pos=pos, progress=False).tokenize(texts)
+    assert each["nouns"] != each["content"]
+
+
 def test_pos_is_both_the_setting_and_the_tagging_method() -> None:
     tok = Tokenizer(pos="nouns")
     assert tok.pos == "nouns" and tok.get_params()["pos"] == "nouns"
@@ -222,6 +231,12 @@ def test_cache_hit_returns_identical_tokens(tmp_path: Path, monkeypatch: pytest.
     assert Tokenizer(cache=True)(COMMENTS[0]) == cold[0]
     # other settings are other keys, never a stale hit
     assert Tokenizer(cache=True, pos="all").tokenize(texts) == Tokenizer(pos="all").tokenize(texts)
+    # several presets at once: each preset's tokens cached under its own key, the cached ones reused
+    both = Tokenizer(cache=True).tokenize_presets(texts, ["content", "nouns"])
+    assert both == {"content": cold, "nouns": Tokenizer(pos="nouns").tokenize(texts)}
+    assert Tokenizer(cache=True, pos="nouns").tokenize(texts) == both["nouns"]
+    rows = sqlite3.connect(tmp_path / "tokens.sqlite3").execute("SELECT count(*) FROM tokens").fetchone()[0]
+    assert rows == 3 * len(texts)  # content, all, nouns
 
 
 def test_two_processes_share_one_cache(tmp_path: Path) -> None:
