@@ -52,7 +52,7 @@ import pandas as pd
 
 from civicnlp import config, io
 from civicnlp.dates import TIMEZONE, parse_datetimes
-from civicnlp.exceptions import DataContractError, ParameterError
+from civicnlp.exceptions import CapturedAtRequired, DataContractError, ParameterError
 
 __all__ = [
     "CHANNELS",
@@ -612,7 +612,7 @@ def _pasted(path: Path, channel: str | None, captured_at: object) -> _Part | Non
     channel = channel or ("danggeun" if has_hood else "blog")
     captured = _captured(captured_at)
     if captured is None:
-        raise ParameterError(
+        raise CapturedAtRequired(
             f"{channel} comment list {path.name}: captured_at is required to resolve times like '3분 전' and"
             " '어제'; pass the moment the page was copied (captured_at= / --captured-at '2024-05-25 09:30')"
         )

@@ -31,6 +31,11 @@ class ParameterError(CivicNLPError, ValueError):
     """A parameter given to a command is invalid (unknown campaign, bad date, missing file)."""
 
 
+class CapturedAtRequired(ParameterError):
+    """A pasted comment list shows times relative to when it was copied ("3분 전"), and that moment was not
+    given (``captured_at``)."""
+
+
 class ReportError(CivicNLPError, RuntimeError):
     """Executing a report notebook failed; carries the cell and the kept notebook's path."""
 

@@ -33,7 +33,7 @@ import pandas as pd
 
 from civicnlp import config
 from civicnlp.dates import parse_datetimes
-from civicnlp.exceptions import DataContractError, ParameterError
+from civicnlp.exceptions import CapturedAtRequired, DataContractError, ParameterError
 
 __all__ = [
     "Campaign",
@@ -560,10 +560,8 @@ def load_campaign(campaign_id: str, data_dir: str | Path | None = None) -> Campa
         exports = export_files(source)
         try:
             comments = read_channel(exports, campaign_id=campaign_id, captured_at=info.get("captured_at"))
-        except ParameterError as exc:
-            if info.get("captured_at") is not None or "captured_at" not in str(exc):
-                raise
-            raise ParameterError(
+        except CapturedAtRequired as exc:
+            raise CapturedAtRequired(
                 f"{exc}; in a campaign folder, give {campaign_id!r} a captured_at in {_CAMPAIGNS_FILE}"
             ) from exc
         comments.name = f"{_RAW_DIR}/{campaign_id}/ ({len(exports)} files)"

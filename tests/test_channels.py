@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from civicnlp import channels, config, io, synthetic
 from civicnlp.cli import main
-from civicnlp.exceptions import DataContractError, ParameterError
+from civicnlp.exceptions import CapturedAtRequired, DataContractError, ParameterError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "channels"
 SAMPLE = "incheon-danggeun-apec-2024"  # shipped as its channels' raw exports
@@ -202,7 +202,7 @@ def test_malformed_written_files(tmp_path: Path, channel: str, text: str, expect
 
 
 def test_pasted_text_needs_captured_at() -> None:
-    with pytest.raises(ParameterError, match="captured_at is required"):
+    with pytest.raises(CapturedAtRequired, match="captured_at is required"):
         read("danggeun_pasted.txt")
 
 

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from civicnlp import config, io
 from civicnlp.cli import main
 from civicnlp.dates import parse_datetimes
-from civicnlp.exceptions import DataContractError, ParameterError
+from civicnlp.exceptions import CapturedAtRequired, DataContractError, ParameterError
 
 HEADER = "comment_id,campaign_id,channel,text,created_at,likes"
 GOOD = [
@@ -515,7 +515,7 @@ def test_pasted_exports_need_the_campaigns_capture_time(tmp_path: Path) -> None:
     campaigns = io.read_table(folder / "campaigns.csv").drop(columns="captured_at")
     campaigns.to_csv(folder / "campaigns.csv", index=False)
     expected = r"blog\.txt: captured_at is required.*captured_at in campaigns\.csv"
-    with pytest.raises(ParameterError, match=expected):
+    with pytest.raises(CapturedAtRequired, match=expected):
         io.load_campaign("incheon-danggeun-apec-2024", folder)
 
 
