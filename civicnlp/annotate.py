@@ -140,33 +140,52 @@ def annotate_masked(
     tokenizer: Any = None,
     models: Mapping[str, Any] | None = None,
     cross_row: bool = True,
+    scored: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """:func:`annotate_comments` after :func:`mask_texts`, for callers that mask first to set the empty rows
-    aside (``annotate_loaded``, :mod:`civicnlp.distributed`): ``masked`` has ``text_masked``, not ``text``."""
-    from civicnlp.tokenize import Tokenizer
-
+    aside (``annotate_loaded``, :mod:`civicnlp.distributed`): ``masked`` has ``text_masked``, not ``text``.
+    ``scored``: :func:`score_texts` of some texts already (the texts a Dask run finds in several parts);
+    those are taken from it, not tokenized and scored again."""
     out = masked.copy(deep=False)  # new columns go on a new frame, never on the caller's
     # Comments repeat a lot (참여합니다...): tokenize and score each distinct text once.
     codes, distinct = pd.factorize(out["text_masked"])
     texts = [str(t) for t in distinct]
-
-    tok = tokenizer if tokenizer is not None else Tokenizer()
-    each = tok.tokenize_presets([PLACEHOLDER_RE.sub(" ", t) for t in texts], [tok.pos, "nouns"])
-    out["tokens"] = _spread([" ".join(t) for t in each[tok.pos]], codes)
-    out["nouns"] = _spread([" ".join(t) for t in each["nouns"]], codes)
-
-    pipelines = _load_models(models)
-    scores = pd.concat(
-        [_score(pipelines, texts[i : i + SCORE_BATCH]) for i in range(0, max(len(texts), 1), SCORE_BATCH)],
-        ignore_index=True,
-    )
-    for column in scores.columns:
-        out[column] = _spread(scores[column].to_numpy(), codes)
+    if scored is None or scored.empty:
+        table = score_texts(texts, tokenizer=tokenizer, models=models)
+    else:
+        known = set(scored.index)
+        fresh = [t for t in texts if t not in known]
+        table = pd.concat([scored, score_texts(fresh, tokenizer=tokenizer, models=models)]).reindex(texts)
+    for column in table.columns:
+        out[column] = table[column].to_numpy()[codes]
 
     flags = flag_comments(out, campaign=campaign, cross_row=cross_row)
     for column in flags.columns:
         out[column] = flags[column].to_numpy()
     return out
+
+
+def score_texts(
+    texts: Sequence[str], *, tokenizer: Any = None, models: Mapping[str, Any] | None = None
+) -> pd.DataFrame:
+    """What annotation computes of a text alone: ``tokens``, ``nouns`` and the models' labels and
+    probabilities, one row per text (indexed by it; texts given once each), as :func:`annotate_comments`
+    adds them."""
+    from civicnlp.tokenize import Tokenizer
+
+    texts = list(texts)
+    tok = tokenizer if tokenizer is not None else Tokenizer()
+    each = tok.tokenize_presets([PLACEHOLDER_RE.sub(" ", t) for t in texts], [tok.pos, "nouns"])
+    pipelines = _load_models(models)
+    scores = pd.concat(
+        [_score(pipelines, texts[i : i + SCORE_BATCH]) for i in range(0, max(len(texts), 1), SCORE_BATCH)],
+        ignore_index=True,
+    )
+    words = {
+        "tokens": np.array([" ".join(t) for t in each[tok.pos]], dtype=object),
+        "nouns": np.array([" ".join(t) for t in each["nouns"]], dtype=object),
+    }
+    return pd.DataFrame(words).join(scores).set_axis(pd.Index(texts, dtype=object, name="text_masked"))
 
 
 #: Distinct texts scored at once: the models' features for this many texts are held at a time (about
@@ -188,11 +207,6 @@ def _score(pipelines: Mapping[str, Any], texts: list[str]) -> pd.DataFrame:
     scores["toxicity"] = toxicity
     scores["p_toxic"] = 1.0 - tox_proba["none"].to_numpy(dtype=float)
     return pd.DataFrame(scores)
-
-
-def _spread(values: Sequence[Any] | np.ndarray, codes: np.ndarray) -> np.ndarray:
-    """Per-row values from per-distinct-text values (``pd.factorize`` codes)."""
-    return np.asarray(values, dtype=object if not isinstance(values, np.ndarray) else values.dtype)[codes]
 
 
 def _load_models(models: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -402,7 +416,7 @@ _MINHASH_CHUNK = 50_000  # texts whose shingles are hashed at once
 
 
 def _shingles(keys: pd.Index) -> Any:
-    """Binary character-3-gram counts of ``keys``, one row each (a sparse matrix)."""
+    """Which character 3-grams each of ``keys`` has (a sparse 0/1 matrix, one row a key)."""
     from sklearn.feature_extraction.text import HashingVectorizer
 
     vec = HashingVectorizer(
@@ -413,20 +427,18 @@ def _shingles(keys: pd.Index) -> Any:
         norm=None,
         lowercase=False,
         binary=True,
-        dtype=np.float32,
+        dtype=np.uint8,
     )
     return vec.transform([str(k) for k in keys])
 
 
-def _minhash(keys: pd.Index, hashes: int) -> tuple[np.ndarray, Any]:
-    """Each key's MinHash signature over its shingles (zeros for a key without any), and the shingles,
-    hashed a chunk of keys at a time to bound the temporaries."""
-    import scipy.sparse as sp
-
+def _minhash_bands(keys: pd.Index, bands: int, band_rows: int) -> tuple[np.ndarray, Any]:
+    """Each key's MinHash band hashes (``bands`` of ``band_rows`` hashes folded into one; zeros for a key
+    without shingles), and the keys' shingles, hashed a chunk of keys at a time to bound the temporaries."""
     rng = np.random.default_rng(0)
-    a = rng.integers(1, 1 << 31, size=hashes, dtype=np.uint64)
-    b = rng.integers(0, 1 << 31, size=hashes, dtype=np.uint64)
-    signature = np.zeros((len(keys), hashes), dtype=np.uint64)
+    a = rng.integers(1, 1 << 31, size=bands * band_rows, dtype=np.uint64)
+    b = rng.integers(0, 1 << 31, size=bands * band_rows, dtype=np.uint64)
+    band_hashes = np.zeros((len(keys), bands), dtype=np.uint64)
     pieces = []
     for start in range(0, max(len(keys), 1), _MINHASH_CHUNK):
         x = _shingles(keys[start : start + _MINHASH_CHUNK])
@@ -436,9 +448,34 @@ def _minhash(keys: pd.Index, hashes: int) -> tuple[np.ndarray, Any]:
             continue
         x = x[usable]
         starts, values = x.indptr[:-1], x.indices.astype(np.uint64)
-        for i in range(hashes):  # multiply-add hashes wrapping mod 2**64, minimum per text
-            signature[start + usable, i] = np.minimum.reduceat(a[i] * values + b[i], starts)
-    return signature, sp.vstack(pieces, format="csr")
+        for band in range(bands):
+            folded = np.zeros(len(usable), dtype=np.uint64)
+            for i in range(band * band_rows, (band + 1) * band_rows):
+                # a multiply-add hash wrapping mod 2**64, its minimum per text, folded into the band's hash
+                folded = folded * np.uint64(0x9E3779B97F4A7C15) ^ np.minimum.reduceat(
+                    a[i] * values + b[i], starts
+                )
+            band_hashes[start + usable, band] = folded
+    return band_hashes, _stack_rows(pieces)
+
+
+def _stack_rows(pieces: list[Any]) -> Any:
+    """The CSR matrices' rows one after another, like ``scipy.sparse.vstack``, each piece released as soon as
+    it is copied: the result's pages are written piece by piece, so the whole is never held twice."""
+    import scipy.sparse as sp
+
+    nnz = sum(piece.nnz for piece in pieces)
+    n_rows, width = sum(piece.shape[0] for piece in pieces), pieces[0].shape[1]
+    index = np.int32 if max(nnz, width) < 2**31 else np.int64
+    indices, data = np.empty(nnz, dtype=index), np.empty(nnz, dtype=pieces[0].dtype)
+    indptr = np.zeros(n_rows + 1, dtype=index)
+    row = at = 0
+    while pieces:
+        piece = pieces.pop(0)
+        indices[at : at + piece.nnz], data[at : at + piece.nnz] = piece.indices, piece.data
+        indptr[row + 1 : row + 1 + piece.shape[0]] = piece.indptr[1:] + at
+        row, at = row + piece.shape[0], at + piece.nnz
+    return sp.csr_matrix((data, indices, indptr), shape=(n_rows, width), copy=False)
 
 
 _PAIR_CHUNK = 100_000  # pairs of texts compared at once
@@ -464,7 +501,7 @@ def _near_duplicates(rows: _Rows, order: np.ndarray, *, bands: int = 4, band_row
     if len(order) < 2:
         return flags
     key, author, campaign = rows.key[order], rows.author[order], rows.campaign[order]
-    signature, shingles = _minhash(rows.keys, bands * band_rows)
+    band_hashes, shingles = _minhash_bands(rows.keys, bands, band_rows)
     sizes = np.diff(shingles.indptr)
     # Short texts only meet texts of their own author: their bucket key includes the author, others' -1.
     short = rows.key_lengths()[order] < COPY_MIN_CHARS
@@ -474,9 +511,7 @@ def _near_duplicates(rows: _Rows, order: np.ndarray, *, bands: int = 4, band_row
         return flags
     candidates, originals = [], []
     for band in range(bands):
-        band_hash = np.zeros(len(rows.keys), dtype=np.uint64)
-        for i in range(band * band_rows, (band + 1) * band_rows):
-            band_hash = band_hash * np.uint64(0x9E3779B97F4A7C15) ^ signature[:, i]
+        band_hash = band_hashes[:, band]
         bucket = pd.DataFrame(
             {
                 "campaign": campaign[positions],
@@ -640,5 +675,6 @@ __all__: Sequence[str] = [
     "flag_comments",
     "mask_texts",
     "neutralize_formulas",
+    "score_texts",
     "write_table",
 ]

@@ -17,6 +17,7 @@ from civicnlp.annotate import (
     flag_comments,
     mask_texts,
     neutralize_formulas,
+    score_texts,
     write_table,
 )
 from civicnlp.cli import main
@@ -287,6 +288,21 @@ def test_scoring_in_batches_changes_nothing(models, monkeypatch):
     masked = mask_texts(COMMENTS)[0]
     assert annotate_masked(masked, campaign=CAMPAIGN, models=models).equals(whole)
     assert masked.columns.tolist() == mask_texts(COMMENTS)[0].columns.tolist()  # the input is left as it was
+
+
+def test_texts_scored_before_are_taken_from_the_table(models):
+    masked = mask_texts(COMMENTS)[0]
+    whole = annotate_masked(masked, campaign=CAMPAIGN, models=models)
+    texts = masked["text_masked"].tolist()
+    table = score_texts(texts[:2], models=models)
+    assert table.index.tolist() == texts[:2]
+    assert table.columns.tolist() == [c for c in whole.columns if c in table.columns]
+    assert annotate_masked(masked, campaign=CAMPAIGN, models=models, scored=table).equals(whole)
+    marked = table.assign(policy_area=["from the table", "from the table"])
+    out = annotate_masked(masked, campaign=CAMPAIGN, models=models, scored=marked)
+    assert out["policy_area"].tolist()[:2] == ["from the table"] * 2
+    assert out["policy_area"].tolist()[2:] == whole["policy_area"].tolist()[2:]
+    assert score_texts([], models=models).empty
 
 
 def test_annotate_comments_empty_frame(models):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -92,6 +93,14 @@ def test_partition_local_flags_would_differ(apec_run):
     local = pd.concat([flag_comments(c) for c in chunks])
     whole = flag_comments(data)
     assert whole["is_duplicate"].sum() > local["is_duplicate"].sum()
+
+
+def test_local_workers_start_with_the_malloc_settings(monkeypatch):
+    monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_", raising=False)
+    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
+    with dist.connect(n_workers=1) as client:
+        seen = client.run(lambda: {k: os.environ.get(k) for k in dist.WORKER_MALLOC})
+    assert list(seen.values()) == [{k: str(v) for k, v in dist.WORKER_MALLOC.items()}]
 
 
 def test_globs_and_a_scheduler_address(cluster, tmp_path):
