@@ -681,6 +681,8 @@ class Tokenizer(BaseEstimator):
         ``tokenize`` with each preset but tagging every text once for all of them (annotation needs both
         content words and nouns; tagging is most of the cost)."""
         views = {pos: self if pos == self.pos else clone(self).set_params(pos=pos) for pos in presets}
+        for view in views.values():
+            view._resolved()  # a bad setting is an error even when no text needs tagging
         items = [_as_text(text) for text in texts]
         unique = list(dict.fromkeys(items))
         done: dict[str, dict[str, list[str]]] = {pos: {} for pos in views}

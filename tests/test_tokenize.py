@@ -179,6 +179,8 @@ def test_presets_from_one_tagging_equal_each_preset_alone(backend: str) -> None:
     for pos in ("content", "nouns", "all"):
         assert each[pos] == Tokenizer(backend=backend, pos=pos, progress=False).tokenize(texts)
     assert each["nouns"] != each["content"]
+    with pytest.raises(ParameterError, match="pos="):
+        tok.tokenize_presets([], ["content", "verbs"])
 
 
 def test_pos_is_both_the_setting_and_the_tagging_method() -> None:
