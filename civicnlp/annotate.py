@@ -23,7 +23,7 @@ The flag rules, applied to the normalized, masked text:
 ``is_near_duplicate``
     not an exact duplicate, but character-3-gram cosine ≥ ``NEAR_DUPLICATE_COSINE`` with an earlier
     comment of the same campaign (same author, or anyone for texts of ``COPY_MIN_CHARS``+ characters).
-    Candidates come from MinHash LSH (16 hashes in 4 bands) and each is checked against the earliest
+    Candidates come from MinHash LSH (48 hashes in 8 bands of 6) and each is checked against the earliest
     comment of its bucket, so the cost is linear in the number of comments; a near copy that shares no
     bucket with an earlier one is missed (rare above the threshold).
 ``is_spam``
@@ -257,7 +257,8 @@ def _campaign_keywords(
 
 
 def _compact(text: str) -> str:
-    return re.sub(r"\s+", "", text).casefold()
+    r"""The text without whitespace (what ``\s`` matches: ``str.split`` splits on the same), case-folded."""
+    return "".join(text.split()).casefold()
 
 
 def flag_comments(
@@ -332,7 +333,7 @@ def cross_row_flags(annotated: pd.DataFrame, *, keys: Any = None) -> pd.DataFram
     is_duplicate = _exact_duplicates(rows, order)
     flags = {
         "is_duplicate": is_duplicate,
-        "is_near_duplicate": _near_duplicates(rows, order) & ~is_duplicate,
+        "is_near_duplicate": _near_duplicates(rows, order, is_duplicate),
         "is_repeated": _repeated(rows),
     }
     return pd.DataFrame(flags, index=annotated.index)
@@ -398,8 +399,8 @@ def _time_order(df: pd.DataFrame) -> np.ndarray:
     """Row positions from the earliest comment to the latest (input order breaks ties and missing times)."""
     if "created_at" not in df.columns:
         return np.arange(len(df))
-    ts = pd.to_datetime(df["created_at"], errors="coerce", utc=True)
-    return np.asarray(pd.Series(ts.to_numpy()).sort_values(kind="stable", na_position="last").index)
+    utc = pd.to_datetime(df["created_at"], errors="coerce", utc=True).dt.tz_localize(None)
+    return np.argsort(utc.to_numpy(), kind="stable")  # numpy sorts NaT last
 
 
 def _exact_duplicates(rows: _Rows, order: np.ndarray) -> np.ndarray:
@@ -412,125 +413,127 @@ def _exact_duplicates(rows: _Rows, order: np.ndarray) -> np.ndarray:
     return flags
 
 
-_MINHASH_CHUNK = 50_000  # texts whose shingles are hashed at once
+_MINHASH_CHUNK = 50_000  # keys whose 3-grams are hashed at once
+_PAIR_CHUNK = 25_000  # pairs of texts compared at once
 
 
-def _shingles(keys: pd.Index) -> Any:
-    """Which character 3-grams each of ``keys`` has (a sparse 0/1 matrix, one row a key)."""
-    from sklearn.feature_extraction.text import HashingVectorizer
+def _mix(x: np.ndarray) -> np.ndarray:
+    """splitmix64's finalizer: 64-bit values scrambled, one to one (arithmetic wraps mod 2**64)."""
+    x = x ^ (x >> np.uint64(30))
+    x *= np.uint64(0xBF58476D1CE4E5B9)
+    x ^= x >> np.uint64(27)
+    x *= np.uint64(0x94D049BB133111EB)
+    x ^= x >> np.uint64(31)
+    return x
 
-    vec = HashingVectorizer(
-        analyzer="char",
-        ngram_range=(3, 3),
-        n_features=2**22,
-        alternate_sign=False,
-        norm=None,
-        lowercase=False,
-        binary=True,
-        dtype=np.uint8,
+
+def _gram_hashes(keys: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The character 3-grams of ``keys`` as 64-bit hashes, one key's after another, and how many each key
+    has (a key of n >= 3 characters has n - 2). Vectorized over the keys' code points, with no string per
+    3-gram: this is what made MinHash cheap enough for a million comments."""
+    lengths = np.fromiter(map(len, keys), dtype=np.int64, count=len(keys))
+    counts = np.maximum(lengths - 2, 0)
+    points = np.frombuffer("".join(keys).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    points = points.astype(np.uint64)
+    # three code points of 21 bits side by side: one number per 3-gram, then scrambled
+    grams = (points[:-2] << np.uint64(42)) | (points[1:-1] << np.uint64(21)) | points[2:]
+    firsts = np.cumsum(counts) - counts
+    at = np.repeat(np.cumsum(lengths) - lengths - firsts, counts) + np.arange(counts.sum())
+    return _mix(grams[at]), counts
+
+
+def _shingles(keys: Sequence[str]) -> Any:
+    """Which character 3-grams each of ``keys`` has: a sparse 0/1 matrix, one row a key, a column a 3-gram
+    (by 31 bits of its hash)."""
+    import scipy.sparse as sp
+
+    grams, counts = _gram_hashes(keys)
+    indptr = np.concatenate([[0], np.cumsum(counts)])
+    matrix = sp.csr_matrix(
+        (np.ones(len(grams), dtype=np.uint8), (grams >> np.uint64(33)).astype(np.int32), indptr),
+        shape=(len(keys), 2**31),
     )
-    return vec.transform([str(k) for k in keys])
+    matrix.sum_duplicates()  # a 3-gram twice in a key counts once
+    matrix.data[:] = 1
+    return matrix
 
 
-def _minhash_bands(keys: pd.Index, bands: int, band_rows: int) -> tuple[np.ndarray, Any]:
-    """Each key's MinHash band hashes (``bands`` of ``band_rows`` hashes folded into one; zeros for a key
-    without shingles), and the keys' shingles, hashed a chunk of keys at a time to bound the temporaries."""
+def _minhash_bands(keys: pd.Index, bands: int, band_rows: int) -> np.ndarray:
+    """Each key's MinHash band hashes over its character 3-grams (``bands`` of ``band_rows`` hashes folded
+    into one; zeros for a key shorter than 3 characters), a chunk of keys at a time to bound the
+    temporaries."""
     rng = np.random.default_rng(0)
-    a = rng.integers(1, 1 << 31, size=bands * band_rows, dtype=np.uint64)
-    b = rng.integers(0, 1 << 31, size=bands * band_rows, dtype=np.uint64)
+    # odd multipliers: each hash is a one-to-one map of the 64-bit 3-gram hashes
+    a = rng.integers(0, 1 << 62, size=bands * band_rows, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+    b = rng.integers(0, 1 << 62, size=bands * band_rows, dtype=np.uint64)
     band_hashes = np.zeros((len(keys), bands), dtype=np.uint64)
-    pieces = []
-    for start in range(0, max(len(keys), 1), _MINHASH_CHUNK):
-        x = _shingles(keys[start : start + _MINHASH_CHUNK])
-        pieces.append(x)
-        usable = np.flatnonzero(np.diff(x.indptr) > 0)
+    for start in range(0, len(keys), _MINHASH_CHUNK):
+        grams, counts = _gram_hashes(keys[start : start + _MINHASH_CHUNK].tolist())
+        usable = np.flatnonzero(counts)
         if not len(usable):
             continue
-        x = x[usable]
-        starts, values = x.indptr[:-1], x.indices.astype(np.uint64)
+        starts = (np.cumsum(counts) - counts)[usable]
         for band in range(bands):
             folded = np.zeros(len(usable), dtype=np.uint64)
             for i in range(band * band_rows, (band + 1) * band_rows):
-                # a multiply-add hash wrapping mod 2**64, its minimum per text, folded into the band's hash
-                folded = folded * np.uint64(0x9E3779B97F4A7C15) ^ np.minimum.reduceat(
-                    a[i] * values + b[i], starts
-                )
+                # the minimum per key of a multiply-add hash, folded into the band's hash
+                lowest = np.minimum.reduceat(a[i] * grams + b[i], starts)
+                folded = folded * np.uint64(0x9E3779B97F4A7C15) ^ lowest
             band_hashes[start + usable, band] = folded
-    return band_hashes, _stack_rows(pieces)
+    return band_hashes
 
 
-def _stack_rows(pieces: list[Any]) -> Any:
-    """The CSR matrices' rows one after another, like ``scipy.sparse.vstack``, each piece released as soon as
-    it is copied: the result's pages are written piece by piece, so the whole is never held twice."""
-    import scipy.sparse as sp
-
-    nnz = sum(piece.nnz for piece in pieces)
-    n_rows, width = sum(piece.shape[0] for piece in pieces), pieces[0].shape[1]
-    index = np.int32 if max(nnz, width) < 2**31 else np.int64
-    indices, data = np.empty(nnz, dtype=index), np.empty(nnz, dtype=pieces[0].dtype)
-    indptr = np.zeros(n_rows + 1, dtype=index)
-    row = at = 0
-    while pieces:
-        piece = pieces.pop(0)
-        indices[at : at + piece.nnz], data[at : at + piece.nnz] = piece.indices, piece.data
-        indptr[row + 1 : row + 1 + piece.shape[0]] = piece.indptr[1:] + at
-        row, at = row + piece.shape[0], at + piece.nnz
-    return sp.csr_matrix((data, indices, indptr), shape=(n_rows, width), copy=False)
-
-
-_PAIR_CHUNK = 100_000  # pairs of texts compared at once
-
-
-def _cosines(shingles: Any, first: np.ndarray, second: np.ndarray) -> np.ndarray:
-    """Cosine of the shingles of rows ``first[i]`` and ``second[i]``; each distinct pair computed once, a
-    chunk at a time."""
-    width = np.int64(shingles.shape[0])
+def _cosines(keys: pd.Index, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Cosine of the character 3-grams of ``keys[first[i]]`` and ``keys[second[i]]``: each distinct pair
+    computed once, a chunk of pairs at a time, shingling only that chunk's keys."""
+    if not len(first):
+        return np.empty(0)
+    width = np.int64(len(keys))
     pairs, back = np.unique(first.astype(np.int64) * width + second, return_inverse=True)
-    sizes = np.diff(shingles.indptr).astype(np.float64)
     cosine = np.empty(len(pairs))
     for start in range(0, len(pairs), _PAIR_CHUNK):
-        i, j = np.divmod(pairs[start : start + _PAIR_CHUNK], width)
+        left, right = np.divmod(pairs[start : start + _PAIR_CHUNK], width)
+        needed, at = np.unique(np.concatenate([left, right]), return_inverse=True)
+        shingles = _shingles(keys[needed].tolist())
+        i, j = at[: len(left)], at[len(left) :]
+        sizes = np.diff(shingles.indptr).astype(np.float64)
         inter = np.asarray(shingles[i].multiply(shingles[j]).sum(axis=1)).ravel()
-        cosine[start : start + len(i)] = inter / np.sqrt(sizes[i] * sizes[j])
-    return cosine[back]
+        cosine[start : start + len(left)] = inter / np.sqrt(sizes[i] * sizes[j])
+    return cosine[back.ravel()]
 
 
-def _near_duplicates(rows: _Rows, order: np.ndarray, *, bands: int = 4, band_rows: int = 4) -> np.ndarray:
-    """MinHash LSH over character 3-grams; each candidate checked against its bucket's earliest comment."""
+def _near_duplicates(
+    rows: _Rows, order: np.ndarray, copies: np.ndarray, *, bands: int = 8, band_rows: int = 6
+) -> np.ndarray:
+    """MinHash LSH over character 3-grams; each candidate checked against its bucket's earliest comment.
+    ``copies`` (the exact duplicates, in row order) are left out: each has its original in every bucket it
+    is in, and earlier, so leaving them out changes no bucket's earliest comment."""
     flags = np.zeros(len(order), dtype=bool)
     if len(order) < 2:
         return flags
     key, author, campaign = rows.key[order], rows.author[order], rows.campaign[order]
-    band_hashes, shingles = _minhash_bands(rows.keys, bands, band_rows)
-    sizes = np.diff(shingles.indptr)
+    length = rows.key_lengths()[order]
     # Short texts only meet texts of their own author: their bucket key includes the author, others' -1.
-    short = rows.key_lengths()[order] < COPY_MIN_CHARS
+    short = length < COPY_MIN_CHARS
     owner = np.where(short, author, -1)
-    positions = np.flatnonzero((sizes[key] > 0) & (~short | (author >= 0)))
+    # 3 characters make a 3-gram
+    positions = np.flatnonzero((length >= 3) & (~short | (author >= 0)) & ~copies[order])
     if len(positions) < 2:
         return flags
+    band_hashes = _minhash_bands(rows.keys, bands, band_rows)
+    # a bucket: a band's hash within one campaign and owner, all three hashed into one number
+    group = _mix(campaign[positions].astype(np.uint64) << np.uint64(32) ^ owner[positions].astype(np.uint64))
     candidates, originals = [], []
     for band in range(bands):
-        band_hash = band_hashes[:, band]
-        bucket = pd.DataFrame(
-            {
-                "campaign": campaign[positions],
-                "owner": owner[positions],
-                "h": band_hash[key[positions]],
-                "pos": positions,
-            }
-        )
-        first = bucket.groupby(["campaign", "owner", "h"], sort=False)["pos"].transform("min").to_numpy()
+        buckets = band_hashes[key[positions], band] ^ group
+        _, first, bucket = np.unique(buckets, return_index=True, return_inverse=True)
+        first = positions[first[bucket.ravel()]]  # positions rise with time: a bucket's first is its earliest
         cand = first != positions
         candidates.append(positions[cand])
         originals.append(first[cand])
     cand, orig = np.concatenate(candidates), np.concatenate(originals)
-    close = key[cand] == key[orig]  # the same key: the same shingles
-    if (~close).any():
-        close[~close] = _cosines(shingles, key[cand[~close]], key[orig[~close]]) >= NEAR_DUPLICATE_COSINE
-    found = np.zeros(len(order), dtype=bool)
-    found[cand[close]] = True
-    flags[order] = found
+    close = _cosines(rows.keys, key[cand], key[orig]) >= NEAR_DUPLICATE_COSINE
+    flags[order[cand[close]]] = True
     return flags
 
 

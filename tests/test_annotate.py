@@ -158,6 +158,55 @@ def test_cross_row_flags_the_same_from_keys_and_in_chunks(monkeypatch):
     assert cross_row_flags(frame).equals(flags)
 
 
+def test_gram_hashes_are_the_keys_character_3_grams():
+    grams, counts = annotate._gram_hashes(["abcd", "xy", "bcdz", "한글한글", "\ud800ab"])
+    assert counts.tolist() == [2, 0, 2, 2, 1]  # a lone surrogate is a character like any other
+    assert grams[1] == grams[2]  # "bcd" in both keys
+    assert len(set(grams[:2].tolist() + grams[3:5].tolist())) == 4
+
+
+def test_cosines_are_the_3_gram_set_cosines():
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    keys = ["".join(rng.choice(list("가나다라마바"), size=rng.integers(3, 30))) for _ in range(60)]
+    first, second = rng.integers(0, 60, size=200), rng.integers(0, 60, size=200)
+
+    def grams(k: str) -> set[str]:
+        return {k[i : i + 3] for i in range(len(k) - 2)}
+
+    expected = [
+        len(grams(keys[i]) & grams(keys[j])) / (len(grams(keys[i])) * len(grams(keys[j]))) ** 0.5
+        for i, j in zip(first, second, strict=True)
+    ]
+    assert np.allclose(annotate._cosines(pd.Index(keys), first, second), expected)
+
+
+def test_near_copies_of_many_stock_lines_are_all_found():
+    """Each of 40 unrelated lines is posted, then three near copies of it (an emoji, a laugh, punctuation
+    added) by others: every near copy is found, no original is flagged."""
+    import numpy as np
+
+    rng = np.random.default_rng(2)
+    lines = ["".join(chr(c) for c in rng.integers(0xAC00, 0xD7A4, size=30)) for _ in range(40)]
+    texts, authors = [], []
+    for n, line in enumerate(lines):
+        for v, tail in enumerate(["", "👍👍", "ㅋㅋ", "!!"]):
+            texts.append(line + tail)
+            authors.append(f"a{n}-{v}")
+    start = pd.Timestamp("2024-05-16 10:00", tz="Asia/Seoul")
+    frame = pd.DataFrame(
+        {
+            "text_masked": texts,
+            "author_id": authors,
+            "campaign_id": "c1",
+            "created_at": [start + pd.Timedelta(minutes=i) for i in range(len(texts))],
+        }
+    )
+    near = cross_row_flags(frame)["is_near_duplicate"]
+    assert near.tolist() == [False, True, True, True] * len(lines)
+
+
 def test_flags_work_without_optional_columns():
     flags = flag_comments(pd.DataFrame({"text_masked": [LONG, LONG, None]}))
     assert flags["is_duplicate"].tolist() == [False, True, False]
