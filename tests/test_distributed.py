@@ -95,12 +95,16 @@ def test_partition_local_flags_would_differ(apec_run):
     assert whole["is_duplicate"].sum() > local["is_duplicate"].sum()
 
 
-def test_local_workers_start_with_the_malloc_settings(monkeypatch):
+def test_local_workers_start_with_the_malloc_settings_and_no_profiler(monkeypatch):
+    import dask
+
     monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_", raising=False)
     monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
     with dist.connect(n_workers=1) as client:
         seen = client.run(lambda: {k: os.environ.get(k) for k in dist.WORKER_MALLOC})
+        config = client.run(lambda: {k: dask.config.get(k) for k in dist.WORKER_CONFIG})
     assert list(seen.values()) == [{k: str(v) for k, v in dist.WORKER_MALLOC.items()}]
+    assert list(config.values()) == [dist.WORKER_CONFIG]  # Dask's default is to profile
 
 
 def test_globs_and_a_scheduler_address(cluster, tmp_path):
