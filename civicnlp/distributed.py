@@ -21,7 +21,7 @@ How ``annotate_dask`` keeps its output identical to ``civicnlp annotate`` (row f
    rows' three flags from it, and is written. The other flags read only their own row.
 
 Limits: one campaign's cross-row flags are one task, so its slim columns must fit one worker (about
-150 bytes a comment, and about 500 MB more a million comments while flagging) and that step does not
+150 bytes a comment, and about 250 MB more a million comments while flagging) and that step does not
 speed up with more workers; ``comment_id`` duplicates are checked within each input file, as
 ``civicnlp annotate`` checks them, not across files; ``out_dir`` must be reachable from every worker (a
 shared file system when the cluster spans machines).

@@ -207,6 +207,15 @@ def test_near_copies_of_many_stock_lines_are_all_found():
     assert near.tolist() == [False, True, True, True] * len(lines)
 
 
+def test_the_original_is_the_earliest_comment_with_a_time_then_the_first_in_the_file():
+    times = [None, "2024-05-16T10:05:00+09:00", "2024-05-16T10:00:00+09:00", "2024-05-16T10:00:00+09:00"]
+    frame = pd.DataFrame(
+        {"text_masked": [LONG] * 4, "author_id": list("abcd"), "campaign_id": "c1", "created_at": times}
+    )
+    # row 2 is the earliest (row 3 ties with it, later in the file); a comment without a time comes last
+    assert cross_row_flags(frame)["is_duplicate"].tolist() == [True, True, False, True]
+
+
 def test_flags_work_without_optional_columns():
     flags = flag_comments(pd.DataFrame({"text_masked": [LONG, LONG, None]}))
     assert flags["is_duplicate"].tolist() == [False, True, False]
