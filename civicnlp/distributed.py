@@ -98,8 +98,8 @@ WORKER_MALLOC = {"MALLOC_MMAP_THRESHOLD_": 32 * 2**20, "MALLOC_TRIM_THRESHOLD_":
 # What the local cluster's Dask servers do in the background, turned down: each worker samples its task
 # thread's stack every 10 ms for the dashboard's Profile page (about 4% of its CPU while annotating: 11.5 s
 # against 11.1 s for one 50,000-row part), and every server checks its event loop every 20 ms and samples
-# the system every 0.5 s. Idle, the scheduler process and two workers then used 0.76 s and 0.91 s of CPU a
-# 30 s, against 0.43 s and 0.46 s with these settings. The dashboard works, without its Profile page.
+# the system every 0.5 s: idle, the scheduler process and two workers used 0.76 s and 0.91 s of CPU in 30 s,
+# and 0.43 s and 0.46 s with the two slower intervals below. The dashboard works, without its Profile page.
 WORKER_CONFIG = {
     "distributed.worker.profile.enabled": False,
     "distributed.admin.tick.interval": "500ms",

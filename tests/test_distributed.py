@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import platform
 from pathlib import Path
 
 import pandas as pd
@@ -105,6 +106,12 @@ def test_local_workers_start_with_the_malloc_settings_and_no_profiler(monkeypatc
         config = client.run(lambda: {k: dask.config.get(k) for k in dist.WORKER_CONFIG})
     assert list(seen.values()) == [{k: str(v) for k, v in dist.WORKER_MALLOC.items()}]
     assert list(config.values()) == [dist.WORKER_CONFIG]  # Dask's default is to profile
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="malloc_trim is glibc's")
+def test_heap_trim_is_found_and_runs():
+    assert dist._malloc_trim() is not None
+    dist._trim_memory()
 
 
 def test_globs_and_a_scheduler_address(cluster, tmp_path):
