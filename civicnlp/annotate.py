@@ -485,7 +485,9 @@ def _minhash_bands(keys: pd.Index, bands: int, band_rows: int) -> np.ndarray:
 
 def _cosines(keys: pd.Index, first: np.ndarray, second: np.ndarray) -> np.ndarray:
     """Cosine of the character 3-grams of ``keys[first[i]]`` and ``keys[second[i]]``: each distinct pair
-    computed once, a chunk of pairs at a time, shingling only that chunk's keys."""
+    computed once, a chunk of pairs at a time, shingling only that chunk's keys. MinHash has hashed those
+    3-grams already, but keeping every key's would hold about 230 MB a million comments; hashing the
+    candidates' keys again took 1.2 s of the 1M-comment benchmark's flag pass."""
     if not len(first):
         return np.empty(0)
     width = np.int64(len(keys))
