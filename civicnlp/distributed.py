@@ -277,10 +277,10 @@ def _distinct_hashes(part: pd.DataFrame) -> np.ndarray:
     return pd.util.hash_pandas_object(part["text_masked"].drop_duplicates(), index=False).to_numpy()
 
 
-def _texts_among(part: pd.DataFrame, hashes: np.ndarray) -> list[str]:
-    """The distinct texts of a part whose hash is one of ``hashes``."""
-    texts = part["text_masked"].drop_duplicates()
-    return texts[np.isin(pd.util.hash_pandas_object(texts, index=False).to_numpy(), hashes)].tolist()
+def _texts_among(part: pd.DataFrame, part_hashes: np.ndarray, hashes: np.ndarray) -> list[str]:
+    """The distinct texts of a part whose hash is one of ``hashes`` (``part_hashes``: the part's
+    :func:`_distinct_hashes`, in the same order, so no text is hashed twice)."""
+    return part["text_masked"].drop_duplicates()[np.isin(part_hashes, hashes)].tolist()
 
 
 def _score_shared(tokenizer: Any, models: Mapping[str, Any] | None, *texts: list[str]) -> pd.DataFrame:
@@ -491,12 +491,10 @@ def _annotate_on(
     flags = dict(zip(flags, client.persist(list(flags.values())), strict=True))
     # Texts found in several parts (stock lines, copies) are tokenized and scored once, by one task that
     # every part then takes them from; the other texts are scored in their part.
-    hashes, counts = np.unique(
-        np.concatenate(client.compute([dask.delayed(_distinct_hashes)(k) for k in kept], sync=True)),
-        return_counts=True,
-    )
+    part_hashes = client.persist([dask.delayed(_distinct_hashes)(k) for k in kept])
+    hashes, counts = np.unique(np.concatenate(client.compute(part_hashes, sync=True)), return_counts=True)
     shared_hashes = client.scatter(hashes[counts > 1], broadcast=True)
-    among = [dask.delayed(_texts_among)(k, shared_hashes) for k in kept]
+    among = [dask.delayed(_texts_among)(k, h, shared_hashes) for k, h in zip(kept, part_hashes, strict=True)]
     (shared,) = client.persist([dask.delayed(_score_shared, pure=True)(tokenizer, models, *among)])
     head = dask.delayed(pd.DataFrame.head)(kept[0], 5)
     meta = client.compute(dask.delayed(_annotate_partition)(head, **options)).result().iloc[:0]
