@@ -27,8 +27,8 @@ report: setup ## the sample campaign's reaction report, under reports/
 	$(VENV)/bin/civicnlp report --campaign $(CAMPAIGN)
 
 lint: setup ## ruff (lint + format) and mypy
-	$(VENV)/bin/ruff check civicnlp tests benchmarks
-	$(VENV)/bin/ruff format --check civicnlp tests benchmarks
+	$(VENV)/bin/ruff check civicnlp tests benchmarks notebooks
+	$(VENV)/bin/ruff format --check civicnlp tests benchmarks notebooks
 	$(VENV)/bin/mypy
 
 test: lint ## lint, types, then the whole test suite
