@@ -7,7 +7,7 @@ NSMC (accuracy on the 15,000-review validation split ``civicnlp train sentiment`
 features (character 1-4-grams within words + Mecab morpheme 1-3-grams, binary, NB-weighted LR), with word
 1-2-grams or character 3-5-grams across words added. BEEP! (macro-F1): the shipped model by 5-fold CV on
 train (what the 471-comment dev split's figure should be read against), then on dev; the hate and bias labels
-as one 9-class target; per-class offsets to the log-probabilities chosen on the CV predictions. About 5
+as one 9-class target; per-class offsets to the log-probabilities chosen on the CV predictions. About 3.5
 minutes on 2 cores.
 """
 
@@ -100,7 +100,7 @@ def beep() -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--skip-nsmc", action="store_true", help="only BEEP! (about 1 minute)")
+    parser.add_argument("--skip-nsmc", action="store_true", help="only BEEP! (about 1.5 minutes)")
     args = parser.parse_args()
     beep()
     if not args.skip_nsmc:
