@@ -279,7 +279,8 @@ def _distinct_hashes(part: pd.DataFrame) -> np.ndarray:
 
 def _texts_among(part: pd.DataFrame, part_hashes: np.ndarray, hashes: np.ndarray) -> list[str]:
     """The distinct texts of a part whose hash is one of ``hashes`` (``part_hashes``: the part's
-    :func:`_distinct_hashes`, in the same order, so no text is hashed twice)."""
+    :func:`_distinct_hashes`, in the same order, so the texts' 64-bit hashes are computed once; finding the
+    distinct texts again spares holding them beside the hashes until every part is hashed)."""
     return part["text_masked"].drop_duplicates()[np.isin(part_hashes, hashes)].tolist()
 
 
