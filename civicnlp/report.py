@@ -21,9 +21,11 @@ is not installed, the ``python3`` kernel is used and the choice is recorded in `
 from __future__ import annotations
 
 import ast
+import contextlib
 import datetime as dt
 import hashlib
 import json
+import logging
 import os
 import re
 import shutil
@@ -31,7 +33,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,7 +43,11 @@ import pandas as pd
 from civicnlp import __version__, config
 from civicnlp.exceptions import ParameterError, ReportError
 
+log = logging.getLogger(__name__)
+
 REPORT_NOTEBOOK = "campaign_report.ipynb"
+#: Set to "0" in the kernel of a report run: civicnlp draws no progress bar there.
+PROGRESS_ENV = "CIVICNLP_PROGRESS"
 OUTPUT_FILES = ("report.ipynb", "report.html", "comments_scored.csv", "summary.json")
 SEOUL = "Asia/Seoul"
 #: A cell that runs longer than this (seconds) fails the report instead of hanging a scheduled run.
@@ -222,7 +228,8 @@ def _execution_error(exc: BaseException) -> tuple[str, int | None]:
 
 
 def export_html(notebook_path: str | os.PathLike[str], html_path: str | os.PathLike[str]) -> Path:
-    """The executed notebook as one self-contained HTML page: code cells and prompts hidden, images inline."""
+    """The executed notebook as one self-contained HTML page: code cells and prompts hidden, images inline,
+    and stderr outputs (warnings, progress bars, library chatter) left out and logged instead."""
     import jinja2
     import nbformat
     from nbconvert import HTMLExporter
@@ -235,7 +242,19 @@ def export_html(notebook_path: str | os.PathLike[str], html_path: str | os.PathL
         exclude_output_prompt=True,
         embed_images=True,
     )
-    body, _ = exporter.from_notebook_node(nbformat.read(str(notebook_path), as_version=4))
+    book = nbformat.read(str(notebook_path), as_version=4)
+    for cell in book.cells:  # stderr is for the log, never for the reader
+        kept = []
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                log.warning(
+                    "report cell wrote to stderr (left out of the HTML): %s", output.get("text", "")[:2000]
+                )
+            else:
+                kept.append(output)
+        if "outputs" in cell:
+            cell.outputs = kept
+    body, _ = exporter.from_notebook_node(book)
     Path(html_path).write_text(body, encoding="utf-8")
     return Path(html_path)
 
@@ -291,15 +310,16 @@ def run_report(
     executed = tmp / "report.ipynb"
     started = time.perf_counter()
     try:
-        papermill.execute_notebook(
-            str(nb),
-            str(executed),
-            parameters=merged,
-            kernel_name=kernel,
-            cwd=str(tmp),
-            progress_bar=progress,
-            execution_timeout=CELL_TIMEOUT,
-        )
+        with _environment(**{PROGRESS_ENV: "0"}):  # progress bars are for terminals, not for the report
+            papermill.execute_notebook(
+                str(nb),
+                str(executed),
+                parameters=merged,
+                kernel_name=kernel,
+                cwd=str(tmp),
+                progress_bar=progress,
+                execution_timeout=CELL_TIMEOUT,
+            )
     except PapermillExecutionError as exc:
         kept = _keep_failed(executed, campaign_root / f"{day}.failed-{run_id}.ipynb", tmp)
         message, index = _execution_error(exc)
@@ -330,6 +350,21 @@ def run_report(
     export_html(executed, tmp / "report.html")
     _record_runner(tmp / "summary.json", kernel, executed_seconds, time.perf_counter() - export_started)
     return _publish(tmp, campaign_root, day, run_id) / "report.html"
+
+
+@contextlib.contextmanager
+def _environment(**values: str) -> Iterator[None]:
+    """Set environment variables for the kernel the block starts, and restore them after."""
+    before = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _seoul() -> dt.tzinfo:

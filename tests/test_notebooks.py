@@ -23,7 +23,7 @@ import papermill
 import pytest
 
 from civicnlp import config, report
-from civicnlp.io import comments_source
+from civicnlp.io import campaign_details, comments_source
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
@@ -416,3 +416,56 @@ def test_hostile_outputs_leak_no_personal_data_and_hold_no_formula(hostile):
     quality = summary["data_quality"]
     assert quality["rows_in"] == quality["annotated"] + quality["quarantined"]
     assert quality["quarantine_reasons"].get("bad created_at", 0) >= len(_payloads("x"))
+
+
+# ---------------------------------------------------------------- a campaign of realistic size
+
+#: The largest report.html a 5,000-comment campaign may give (tables are capped, images are PNG).
+MAX_HTML_BYTES = 6_000_000
+
+
+@pytest.fixture(scope="session")
+def large(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A report on a generated campaign of 5,000 comments (past the tokenizer's 2,000-text progress bar)."""
+    from civicnlp import synthetic
+
+    campaign_id = synthetic.sample_campaign_ids()[0]
+    data = tmp_path_factory.mktemp("large") / "data"
+    (data / "comments").mkdir(parents=True)
+    for name in ("campaigns.csv", "releases.csv"):
+        shutil.copy(config.sample_dir() / name, data / name)
+    info = campaign_details(campaign_id)[0]
+    frame = synthetic.generate_comments(
+        {**info, "start": str(info["start"])[:10], "end": str(info["end"])[:10]}, 5_000, seed=3, compose=True
+    )
+    frame.to_csv(data / "comments" / f"{campaign_id}.csv", index=False)
+    return report.run_report(campaign_id, data_dir=data, out_dir=data.parent / "reports").parent
+
+
+def test_a_large_report_shows_only_the_report(large):
+    book = nbformat.read(large / "report.ipynb", as_version=4)
+    outputs = [o for c in book.cells for o in c.get("outputs", [])]
+    assert not [o for o in outputs if o.get("output_type") == "stream" and o.get("name") == "stderr"]
+    page = (large / "report.html").read_text(encoding="utf-8")
+    for noise in (
+        "Warning",
+        "IProgress",
+        "it/s]",
+        "%|",
+        "Traceback",
+        "/site-packages/",
+        "vnd.jupyter.stderr",
+    ):
+        assert noise not in page, noise
+    assert "분석 중 경고는 없었습니다" in page or "라이브러리 경고가" in page
+    assert (large / "report.html").stat().st_size < MAX_HTML_BYTES
+
+
+def test_a_large_report_caps_long_tables_and_says_so(large):
+    page = (large / "report.html").read_text(encoding="utf-8")
+    captions = re.findall(r"상위 (\d+)건 / 전체 ([\d,]+)건", page)
+    assert captions, "the list of comments to answer is longer than a screen and says so"
+    for shown, total in captions:
+        assert int(shown) < int(total.replace(",", ""))
+    rows_per_table = [t.count("<tr") for t in re.findall(r"<table.*?</table>", page, flags=re.S)]
+    assert max(rows_per_table) <= 1 + 200  # header + the model-card table, the longest one shown whole
