@@ -14,6 +14,11 @@ Decisions worth knowing:
 - NUL bytes are removed while reading (they are never content); other control characters are kept for
   ``civicnlp.normalize`` to handle.
 - A row gets one reason, the first failing check in the order of ``_Spec.checks``.
+- Every cell is bounded: free text (``_Spec.free_text`` and columns outside the contract) up to
+  ``MAX_TEXT_CHARS``, every other contract column up to ``MAX_FIELD_CHARS``; a longer cell quarantines its row
+  (``text longer than 20,000 characters``), it is never cut silently. Dates must lie in
+  ``civicnlp.dates.EARLIEST``..``LATEST`` (``created_at outside 1990-01-01..2100-12-31``) and counts must be
+  whole numbers from 0 that fit an int64 (else ``bad likes``).
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from civicnlp import config
-from civicnlp.dates import parse_datetimes
+from civicnlp.dates import EARLIEST, LATEST, outside_window, parse_datetimes
 from civicnlp.exceptions import CapturedAtRequired, DataContractError, ParameterError
 
 __all__ = [
@@ -47,6 +52,7 @@ __all__ = [
     "load_comments",
     "load_releases",
     "parse_columns",
+    "parse_json",
     "read_rows",
     "read_table",
     "text_cells",
@@ -283,6 +289,17 @@ def _check_header(header: list[str], name: str) -> None:
         raise DataContractError(f"{name}: the header repeats column names {dupes}")
 
 
+def parse_json(text: str, name: str) -> Any:
+    """``json.loads``, with nesting too deep for Python's parser (about 1,000 levels) as a clear error."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise DataContractError(
+            f"{name}: JSON nested too deeply to read (over about 1,000 levels;"
+            " a Graph API page nests fewer than 10)"
+        ) from None
+
+
 def _read_jsonl(text: str, name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """JSON Lines, or one JSON array of records, or a Graph API page (``{"data": [...], "paging": ...}``).
 
@@ -291,7 +308,7 @@ def _read_jsonl(text: str, name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     lines: list[tuple[int, Any]] = []
     if text.lstrip()[:1] in ("[", "{"):
         try:
-            whole = json.loads(text)
+            whole = parse_json(text, name)
         except json.JSONDecodeError:
             whole = None
         if isinstance(whole, dict) and isinstance(whole.get("data"), list):
@@ -302,8 +319,8 @@ def _read_jsonl(text: str, name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
         for number, line in enumerate(text.splitlines(), start=1):
             if line.strip():
                 try:
-                    lines.append((number, json.loads(line)))
-                except json.JSONDecodeError:
+                    lines.append((number, parse_json(line, name)))
+                except (json.JSONDecodeError, DataContractError):
                     lines.append((number, line))
     good = [(n, rec) for n, rec in lines if isinstance(rec, dict)]
     bad = [
@@ -342,6 +359,13 @@ def _found(frame: pd.DataFrame) -> list[str]:
 # ---------------------------------------------------------------- validation
 
 
+#: The longest free-text cell (a comment, a release body, any column outside the contract), in characters.
+MAX_TEXT_CHARS = 20_000
+#: The longest id, channel, author, date or count cell, in characters.
+MAX_FIELD_CHARS = 200
+_INT64_MAX = np.iinfo("int64").max
+
+
 @dataclass(frozen=True)
 class _Spec:
     kind: str
@@ -351,9 +375,14 @@ class _Spec:
     nonblank: tuple[str, ...]
     dates: tuple[str, ...]
     counts: tuple[str, ...] = ()
+    free_text: tuple[str, ...] = ()
 
     def checks(self) -> tuple[str, ...]:
         return (*self.nonblank, *self.dates, *self.counts)
+
+    def max_chars(self, column: str) -> int:
+        contract = (*self.required, *self.optional)
+        return MAX_FIELD_CHARS if column in contract and column not in self.free_text else MAX_TEXT_CHARS
 
 
 COMMENTS = _Spec(
@@ -364,6 +393,7 @@ COMMENTS = _Spec(
     nonblank=("comment_id", "campaign_id", "channel", "text"),
     dates=("created_at",),
     counts=("likes",),
+    free_text=("text",),
 )
 CAMPAIGNS = _Spec(
     "campaigns",
@@ -372,6 +402,7 @@ CAMPAIGNS = _Spec(
     optional=("channels", "hashtags", "release_id", "captured_at"),
     nonblank=("campaign_id", "name"),
     dates=("start", "end"),
+    free_text=("name", "channels", "hashtags"),
 )
 RELEASES = _Spec(
     "releases",
@@ -380,6 +411,7 @@ RELEASES = _Spec(
     optional=("department", "url"),
     nonblank=("release_id", "campaign_id", "body"),
     dates=("published_at",),
+    free_text=("title", "body", "department", "url"),
 )
 
 
@@ -476,10 +508,16 @@ def _validate(frame: pd.DataFrame, rejects: pd.DataFrame, spec: _Spec, name: str
             out[column] = text_cells(frame[column])
         else:
             out[column] = pd.Series(pd.NA, index=frame.index, dtype="str")
+    for column in _found(frame):
+        limit = spec.max_chars(column)
+        flag(_longer(frame[column], limit), f"{column} longer than {limit:,} characters")
     for column in spec.checks():
         if column in spec.nonblank:
             flag(out[column].isna(), f"blank {column}")
         elif column in spec.dates:
+            unread = out[column].isna() & _present(frame[column])
+            outside = outside_window(frame.loc[unread, column]).reindex(frame.index, fill_value=False)
+            flag(outside, f"{column} outside {EARLIEST:%Y-%m-%d}..{LATEST:%Y-%m-%d}")
             flag(out[column].isna(), f"bad {column}")
         elif column in frame.columns:
             flag(out[column].isna() & _present(frame[column]), f"bad {column}")
@@ -521,12 +559,24 @@ def text_cells(values: pd.Series) -> pd.Series:
     return text.where(_present(values) & (text.str.strip() != ""), pd.NA)
 
 
+def _longer(values: pd.Series, limit: int) -> pd.Series:
+    """True where a cell is a string of more than ``limit`` characters."""
+    if pd.api.types.is_object_dtype(values.dtype):  # spreadsheet and JSON cells: text next to numbers
+        return values.map(lambda v: isinstance(v, str) and len(v) > limit).astype("bool")
+    if pd.api.types.is_string_dtype(values.dtype):
+        return (values.str.len() > limit).fillna(False).astype("bool")
+    return pd.Series(False, index=values.index)
+
+
 def _counts(values: pd.Series) -> pd.Series:
-    """Counts as Int64; blank -> NA, and anything but a whole number >= 0 -> NA (flagged by the caller)."""
-    text = values.astype("str").str.strip().str.replace(",", "", regex=False)
-    number = pd.to_numeric(text.where(_present(values)), errors="coerce")
-    whole = number.notna() & (number >= 0) & (number % 1 == 0)
-    return number.where(whole).astype("Int64")
+    """Counts as Int64; blank -> NA, and anything but a whole number from 0 to the int64 maximum -> NA
+    (flagged by the caller). ``1,234`` and ``3.0`` (a spreadsheet's float) are read as whole numbers; digits
+    are read exactly, never through a float."""
+    text = values.astype("str").str.strip().str.replace(",", "", regex=False).where(_present(values))
+    digits = text.str.extract(r"^\+?0*(\d{1,19})(?:\.0*)?$", expand=False)
+    codes, uniques = pd.factorize(digits)
+    fits = pd.array([n if (n := int(d)) <= _INT64_MAX else None for d in uniques], dtype="Int64")
+    return pd.Series(fits.take(codes, allow_fill=True), index=values.index)
 
 
 # ---------------------------------------------------------------- the campaign layout

@@ -49,7 +49,13 @@ MESSY = [
     ),
     ("NUL bytes", csv_text("1,c,danggeun,참여\x00합니다,2024-05-16 13:05,3", GOOD[1]).encode(), 2, {}),
     ("control chars", csv_text("1,c,danggeun,참여\x07합\x1b니다\x0b,2024-05-16 13:05,3").encode(), 1, {}),
-    ("200 KB cell", csv_text(f'1,c,blog,"{LONG}",2024-05-16 13:05,0', GOOD[1]).encode(), 2, {}),
+    (
+        "200 KB cell",
+        csv_text(f'1,c,blog,"{LONG}",2024-05-16 13:05,0', GOOD[1]).encode(),
+        1,
+        {"text longer than 20,000 characters": 1},
+    ),
+    ("20,000-character cell", csv_text(f'1,c,blog,"{LONG[:20_000]}",2024-05-16 13:05,0').encode(), 1, {}),
     ("multi-line cell", csv_text('1,c,blog,"첫 줄\n둘째 줄, 쉼표",2024-05-16 13:05,0').encode(), 1, {}),
     (
         "broken dates",
@@ -109,10 +115,12 @@ def test_messy_csv_rows_are_kept_or_quarantined_with_a_reason(
 def test_text_survives_intact(tmp_path: Path) -> None:
     path = tmp_path / "c.csv"
     path.write_bytes(
-        csv_text(f'1,c,blog,"{LONG}",2024-05-16 13:05,0', "2,c,blog,참여\x00합니다,2024-05-16,0").encode()
+        csv_text(
+            f'1,c,blog,"{LONG[:20_000]}",2024-05-16 13:05,0', "2,c,blog,참여\x00합니다,2024-05-16,0"
+        ).encode()
     )
     text = io.load_comments(path).data["text"].tolist()
-    assert text == [LONG, "참여합니다"]
+    assert text == [LONG[:20_000], "참여합니다"]
 
 
 @pytest.mark.parametrize("text", ["부평", "좋아요 ㅋㅋ", "참여합니다", "주차장 유료화 반대합니다"])
@@ -440,6 +448,93 @@ def test_campaigns_and_releases(tmp_path: Path) -> None:
     loaded = io.load_releases(releases)
     accounted(loaded)
     assert loaded.reasons().to_dict() == {"blank body": 1}
+
+
+OUTSIDE = "created_at outside 1990-01-01..2100-12-31"
+
+
+@pytest.mark.parametrize(
+    ("created_at", "likes", "reason"),
+    [
+        ("9999-12-31", "1", OUTSIDE),
+        ("0001-01-01", "1", OUTSIDE),
+        ("2262-04-12", "1", OUTSIDE),
+        ("1989-12-31 23:59", "1", OUTSIDE),
+        ("2101-01-01", "1", OUTSIDE),
+        ("9999년 12월 31일 오후 1:05", "1", OUTSIDE),
+        ("2024-05-16", "99999999999999999999", "bad likes"),
+        ("2024-05-16", "9223372036854775808", "bad likes"),
+        ("2024-05-16", "1e308", "bad likes"),
+        ("2024-05-16", "1" * 300, "likes longer than 200 characters"),
+        ("2024-05-16 13:05" + " " * 300, "1", "created_at longer than 200 characters"),
+    ],
+)
+def test_out_of_range_values_quarantine_their_row_only(
+    tmp_path: Path, created_at: str, likes: str, reason: str
+) -> None:
+    path = tmp_path / "comments.csv"
+    path.write_text(csv_text(GOOD[0], f"3,c,blog,내용,{created_at},{likes}", GOOD[1]), encoding="utf-8")
+    result = io.load_comments(path)
+    accounted(result)
+    assert result.data["comment_id"].tolist() == ["1", "2"]
+    assert result.quarantine[["source_row", "reason"]].values.tolist() == [[3, reason]]
+
+
+def test_window_edges_and_the_largest_count_are_kept(tmp_path: Path) -> None:
+    path = tmp_path / "comments.csv"
+    path.write_text(
+        csv_text("1,c,blog,내용,1990-01-01 00:00,9223372036854775807", "2,c,blog,내용,2100-12-31 23:59,0"),
+        encoding="utf-8",
+    )
+    data = io.load_comments(path).data
+    assert data["likes"].tolist() == [2**63 - 1, 0]
+    assert data["created_at"].dt.year.tolist() == [1990, 2100]
+
+
+def test_parquet_timestamps_outside_the_window_are_quarantined(tmp_path: Path) -> None:
+    frame = pd.DataFrame(
+        {
+            "comment_id": ["1", "2"],
+            "campaign_id": "c",
+            "channel": "blog",
+            "text": "내용",
+            "created_at": pd.to_datetime(["2024-05-16", "9999-12-31"]).as_unit("us"),
+            "likes": [1, 2],
+        }
+    )
+    frame.to_parquet(tmp_path / "c.parquet")
+    result = io.load_comments(tmp_path / "c.parquet")
+    accounted(result)
+    assert result.reasons().to_dict() == {OUTSIDE: 1}
+
+
+def test_campaign_and_release_dates_outside_the_window_are_quarantined(tmp_path: Path) -> None:
+    campaigns = tmp_path / "campaigns.csv"
+    campaigns.write_text(
+        "campaign_id,name,start,end\na,A,2024-05-16,2024-05-24\nb,B,0001-01-01,9999-12-31\n", encoding="utf-8"
+    )
+    result = io.load_campaigns(campaigns)
+    accounted(result)
+    assert result.reasons().to_dict() == {"start outside 1990-01-01..2100-12-31": 1}
+    releases = tmp_path / "releases.csv"
+    releases.write_text(
+        "release_id,campaign_id,title,body,published_at\nr1,a,제목,본문,2262-04-12\n", encoding="utf-8"
+    )
+    reasons = io.load_releases(releases).reasons().to_dict()
+    assert reasons == {"published_at outside 1990-01-01..2100-12-31": 1}
+
+
+def test_long_cells_outside_the_contract_are_quarantined_too(tmp_path: Path) -> None:
+    path = tmp_path / "comments.csv"
+    path.write_text(
+        "comment_id,campaign_id,channel,text,created_at,memo\n"
+        f"1,c,blog,내용,2024-05-16,{'x' * 20_001}\n2,c,blog,내용,2024-05-16,{'x' * 20_000}\n",
+        encoding="utf-8",
+    )
+    result = io.load_comments(path)
+    accounted(result)
+    assert result.reasons().to_dict() == {"memo longer than 20,000 characters": 1}
+    assert result.data["comment_id"].tolist() == ["2"]
 
 
 # ---------------------------------------------------------------- the shipped sample
