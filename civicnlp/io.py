@@ -27,10 +27,14 @@ import csv
 import io
 import json
 import os
+import posixpath
+import re
+import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from xml.parsers import expat
 
 import charset_normalizer
 import numpy as np
@@ -44,6 +48,7 @@ __all__ = [
     "Campaign",
     "LoadResult",
     "campaign_details",
+    "check_xlsx_size",
     "comments_source",
     "decode_text",
     "list_campaigns",
@@ -179,10 +184,13 @@ def read_rows(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
             raise DataContractError(
                 f"{path.name}: not a table file but {what}; expected one of {TABLE_SUFFIXES}"
             )
+    if suffix == ".xlsx":
+        check_xlsx_size(raw, path.name)
     try:
         if suffix == ".xlsx":
-            frame = pd.read_excel(io.BytesIO(raw), dtype=object, engine="calamine")
-            return _numbered(frame, start=2), _no_rejects()
+            frame = _numbered(pd.read_excel(io.BytesIO(raw), dtype=object, engine="calamine"), start=2)
+            blank = ~frame.drop(columns="source_row").apply(_present).any(axis=1)
+            return frame[~blank], _no_rejects()  # as blank CSV lines, blank sheet rows are layout, not rows
         if suffix == ".parquet":
             return _numbered(pd.read_parquet(io.BytesIO(raw)), start=1), _no_rejects()
     except Exception as exc:  # calamine/pyarrow raise many types for a corrupt file
@@ -191,6 +199,144 @@ def read_rows(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     if suffix in (".jsonl", ".ndjson", ".json"):
         return _read_jsonl(text, path.name)
     return _read_delimited(text, TEXT_SUFFIXES.get(suffix), path.name)
+
+
+#: The most cells an XLSX sheet may span, rows x columns counted from A1, as declared and as its cells lie.
+MAX_XLSX_CELLS = 2_000_000
+#: The most bytes the parts of an XLSX file may unpack to.
+MAX_XLSX_BYTES = 256 * 2**20
+_CELL_REF = re.compile(r"([A-Z]{0,3})([0-9]{0,7})")
+
+
+def check_xlsx_size(raw: bytes, name: str) -> None:
+    """Refuse an XLSX file whose first sheet spans more than ``MAX_XLSX_CELLS`` (or that unpacks to more than
+    ``MAX_XLSX_BYTES``) before calamine loads it: calamine allocates the whole A1..last-cell rectangle, so one
+    stray cell at XFD1048576 in a 5 KB file asks for 512 GB and aborts the process.
+
+    The sheet's XML is streamed: its ``<dimension ref=...>`` is checked, and so is every row and cell, since a
+    sheet may have no dimension or a false one.
+    """
+    try:
+        book = zipfile.ZipFile(io.BytesIO(raw))
+        unpacked = sum(info.file_size for info in book.infolist())
+        if unpacked > MAX_XLSX_BYTES:
+            raise DataContractError(
+                f"{name}: the XLSX file unpacks to {unpacked:,} bytes, over civicnlp's {MAX_XLSX_BYTES:,}"
+            )
+        for sheet in _first_sheet(book):
+            with book.open(sheet) as stream:
+                _check_sheet(stream, name)
+    except (zipfile.BadZipFile, KeyError, OSError, expat.ExpatError) as exc:
+        raise DataContractError(f"{name}: cannot read as XLSX: {exc}") from exc
+
+
+def _first_sheet(book: zipfile.ZipFile) -> list[str]:
+    """The part holding the workbook's first sheet (what pandas reads), or every worksheet part if the
+    workbook does not say."""
+    names = book.namelist()
+    worksheets = [n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")]
+    first: list[str] = []
+    relations: dict[str, str] = {}
+
+    def on_start(tag: str, attrs: dict[str, str]) -> None:
+        local = tag.rsplit(":", 1)[-1]
+        if local == "sheet" and not first:
+            first.extend(v for k, v in attrs.items() if k.rsplit(":", 1)[-1] == "id")
+        elif local == "Relationship" and "Id" in attrs and "Target" in attrs:
+            relations[attrs["Id"]] = attrs["Target"]
+
+    for part in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels"):
+        if part in names:
+            parser = expat.ParserCreate()
+            parser.StartElementHandler = on_start
+            with book.open(part) as stream:
+                parser.ParseFile(stream)
+    target = relations.get(first[0]) if first else None
+    if target is None:
+        return worksheets
+    path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+    return [path] if path in names else worksheets
+
+
+_TAG = rb"<(?:[\w.-]+:)?%s(?=[\s>/])"
+_REF = rb"[^>]*?\br\s*=\s*[\"']\$?([A-Za-z]{0,3})\$?([0-9]{0,7})[\"']"
+_SHEET_PATTERNS = {
+    "cells": re.compile(_TAG % b"c"),
+    "placed cells": re.compile(_TAG % b"c" + _REF),
+    "rows": re.compile(_TAG % b"row"),
+    "placed rows": re.compile(_TAG % b"row" + _REF),
+    "dimension": re.compile(_TAG % b"dimension" + rb"[^>]*?\bref\s*=\s*[\"']([^\"']*)[\"']"),
+}
+
+
+def _check_sheet(stream: Any, name: str) -> None:
+    """Scan a sheet's XML in chunks for its declared and its actual extent (cells that carry their ``r``
+    reference); a sheet with cells or rows placed by order alone is walked element by element instead."""
+    found = dict.fromkeys(("cells", "placed cells", "rows", "placed rows"), 0)
+    rows = columns = 0
+    tail = b""
+    while chunk := stream.read(1 << 22):
+        data = tail + chunk
+        cut = data.rfind(b">") + 1
+        text, tail = data[:cut], data[cut:]
+        for what in ("cells", "rows"):
+            found[what] += len(_SHEET_PATTERNS[what].findall(text))
+        for what in ("placed cells", "placed rows"):
+            refs = _SHEET_PATTERNS[what].findall(text)
+            found[what] += len(refs)
+            rows = max(rows, *(int(d) for d in {d for _, d in refs} if d), 0)
+            letters = {a.decode() for a, _ in refs if a}
+            columns = max(columns, *(_cell_position(a, 0, 0)[1] for a in letters), 0)
+        declared = _SHEET_PATTERNS["dimension"].findall(text)
+        if declared:
+            _refuse_extent(*_cell_position(declared[0].decode().split(":")[-1], 1, 1), name, "declares")
+        _refuse_extent(rows, columns, name, "has cells spanning")
+    if found["cells"] != found["placed cells"] or found["rows"] != found["placed rows"]:
+        stream.seek(0)
+        _walk_sheet(stream, name)
+
+
+def _refuse_extent(rows: int, columns: int, name: str, what: str) -> None:
+    if rows * columns > MAX_XLSX_CELLS:
+        raise DataContractError(
+            f"{name}: the sheet {what} {rows:,} rows x {columns:,} columns = {rows * columns:,} cells;"
+            f" civicnlp reads at most {MAX_XLSX_CELLS:,}: delete stray cells far from the table"
+            " (Ctrl+End shows the last one) or save the comments as CSV"
+        )
+
+
+def _walk_sheet(stream: Any, name: str) -> None:
+    """Every row and cell in order, for sheets whose cells do not all say where they are."""
+    extent = {"rows": 0, "columns": 0}
+    place = {"row": 0, "column": 0}
+
+    def on_start(tag: str, attrs: dict[str, str]) -> None:
+        local = tag.rsplit(":", 1)[-1]
+        if local == "row":
+            place["row"] = _cell_position(attrs.get("r", ""), place["row"] + 1, 0)[0]
+            place["column"] = 0
+        elif local == "c":
+            row, column = _cell_position(attrs.get("r", ""), place["row"], place["column"] + 1)
+            place.update(row=row, column=column)
+            extent.update(rows=max(extent["rows"], row), columns=max(extent["columns"], column))
+            _refuse_extent(extent["rows"], extent["columns"], name, "has cells spanning")
+
+    parser = expat.ParserCreate()
+    parser.StartElementHandler = on_start
+    parser.ParseFile(stream)
+
+
+def _cell_position(ref: str, row: int, column: int) -> tuple[int, int]:
+    """``"XFD12"`` -> (12, 16384); a missing part keeps the given row or column."""
+    hit = _CELL_REF.fullmatch(ref.strip().replace("$", "").upper())
+    if hit is None:
+        return row, column
+    letters, digits = hit.groups()
+    if letters:
+        column = 0
+        for letter in letters:
+            column = column * 26 + ord(letter) - ord("A") + 1
+    return (int(digits) if digits else row), column
 
 
 def _no_rejects() -> pd.DataFrame:

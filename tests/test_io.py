@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 import re
+import resource
 import shutil
+import subprocess
+import sys
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -535,6 +539,126 @@ def test_long_cells_outside_the_contract_are_quarantined_too(tmp_path: Path) -> 
     accounted(result)
     assert result.reasons().to_dict() == {"memo longer than 20,000 characters": 1}
     assert result.data["comment_id"].tolist() == ["2"]
+
+
+# ---------------------------------------------------------------- hostile spreadsheets
+
+_NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+_RELS = 'xmlns="http://schemas.openxmlformats.org/package/2006/relationships"'
+_DOC = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def _xlsx(path: Path, rows: str, dimension: str | None = None) -> Path:
+    """A minimal workbook written by hand, so that its sheet XML says exactly what a test needs."""
+    dim = f'<dimension ref="{dimension}"/>' if dimension else ""
+    parts = {
+        "[Content_Types].xml": '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" ContentType="application/'
+        'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/'
+        'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>',
+        "_rels/.rels": f'<Relationships {_RELS}><Relationship Id="rId1"'
+        f' Type="{_DOC}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        "xl/workbook.xml": f'<workbook {_NS} xmlns:r="{_DOC}">'
+        '<sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        "xl/_rels/workbook.xml.rels": f'<Relationships {_RELS}><Relationship Id="rId1"'
+        f' Type="{_DOC}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
+        "xl/worksheets/sheet1.xml": f"<worksheet {_NS}>{dim}<sheetData>{rows}</sheetData></worksheet>",
+    }
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as book:
+        for name, xml in parts.items():
+            book.writestr(name, '<?xml version="1.0" encoding="UTF-8"?>' + xml)
+    return path
+
+
+def _row(number: int, *cells: str, placed: bool = True) -> str:
+    def cell(column: str, text: str) -> str:
+        where = f' r="{column}{number}"' if placed else ""
+        return f'<c{where} t="inlineStr"><is><t>{text}</t></is></c>'
+
+    return (
+        f'<row r="{number}">' + "".join(cell(c, t) for c, t in zip("ABCDE", cells, strict=False)) + "</row>"
+    )
+
+
+_SHEET_HEAD = _row(1, "comment_id", "campaign_id", "channel", "text", "created_at")
+_SHEET_ROW = _row(2, "1", "c", "blog", "참여합니다", "2024-05-16 13:05")
+_FAR = '<row r="{0}"><c r="{1}{0}" t="inlineStr"><is><t>x</t></is></c></row>'
+
+
+def _in_a_subprocess(path: Path) -> subprocess.CompletedProcess[str]:
+    """Load ``path`` in a child process limited to 2 GB and 60 s, so a crash cannot take pytest with it."""
+    code = "import sys\nfrom civicnlp import io\nprint(io.load_comments(sys.argv[1]).summary())"
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (2 * 2**30, 2 * 2**30))
+
+    return subprocess.run(
+        [sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=60, preexec_fn=limit
+    )
+
+
+@pytest.mark.parametrize(
+    ("rows", "dimension", "message"),
+    [
+        (_FAR.format(1048576, "XFD"), None, "has cells spanning 1,048,576 rows x 16,384 columns"),
+        (_FAR.format(1048576, "XFD"), "A1:E2", "has cells spanning 1,048,576 rows x 16,384 columns"),
+        (_FAR.format(2000, "XFD"), None, "has cells spanning 2,000 rows x 16,384 columns"),
+        (_FAR.format(8000, "XFD"), None, "has cells spanning 8,000 rows x 16,384 columns"),
+        ("", "A1:XFD1048576", "declares 1,048,576 rows x 16,384 columns"),
+        ('<row r="300">' + "<c/>" * 16_384 + "</row>", None, "has cells spanning 300 rows x 6,667 columns"),
+    ],
+    ids=[
+        "XFD1048576",
+        "XFD1048576 under a false dimension",
+        "XFD2000",
+        "XFD8000",
+        "declared",
+        "unplaced cells",
+    ],
+)
+def test_xlsx_spanning_too_many_cells_is_refused_before_loading(
+    tmp_path: Path, rows: str, dimension: str | None, message: str
+) -> None:
+    path = _xlsx(tmp_path / "hostile.xlsx", _SHEET_HEAD + _SHEET_ROW + rows, dimension)
+    assert path.stat().st_size < 60_000
+    done = _in_a_subprocess(path)
+    assert done.returncode == 1, done.stderr[-2000:]
+    assert "DataContractError: hostile.xlsx: the sheet " + message in done.stderr
+    assert f"at most {io.MAX_XLSX_CELLS:,}" in done.stderr
+
+
+def test_xlsx_within_the_cell_cap_loads(tmp_path: Path) -> None:
+    rows = "".join(
+        _row(n, str(n), "c", "blog", "내용", "2024-05-16", placed=n % 2 == 0) for n in range(2, 50)
+    )
+    path = _xlsx(tmp_path / "fine.xlsx", _SHEET_HEAD + rows + _FAR.format(300, "Z"), "A1:E49")
+    result = io.load_comments(path)
+    accounted(result)
+    assert result.rows_kept == 48
+    assert result.reasons().to_dict() == {"blank comment_id": 1}
+
+
+def test_blank_xlsx_rows_are_skipped_as_blank_csv_lines_are(tmp_path: Path) -> None:
+    styled = "".join(
+        f'<row r="{n}" s="1" customFormat="1"><c r="A{n}" s="1"/></row>' for n in range(3, 20_003)
+    )
+    last = _row(20_003, "2", "c", "blog", "두 번째", "2024-05-17")
+    path = _xlsx(tmp_path / "styled.xlsx", _SHEET_HEAD + _SHEET_ROW + styled + last, "A1:E20003")
+    result = io.load_comments(path)
+    accounted(result)
+    assert result.rows_in == 2
+    assert result.data["comment_id"].tolist() == ["1", "2"]
+
+
+def test_a_zip_that_is_not_a_workbook_is_a_contract_error(tmp_path: Path) -> None:
+    path = tmp_path / "c.xlsx"
+    with zipfile.ZipFile(path, "w") as book:
+        book.writestr("readme.txt", "not a workbook")
+    with pytest.raises(DataContractError, match=r"c\.xlsx: cannot read as XLSX"):
+        io.load_comments(path)
 
 
 # ---------------------------------------------------------------- the shipped sample
