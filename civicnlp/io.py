@@ -354,14 +354,15 @@ def decode_text(raw: bytes, name: str) -> str:
     """UTF-8 (with or without BOM) first, then what charset-normalizer finds, asking it about CP949 first.
 
     EUC-KR is read as its superset CP949. Asking unrestricted first would misread short Korean files
-    (it calls some of them Big5 or UTF-16).
+    (it calls some of them Big5 or UTF-16). A file that is UTF-8 on some lines and not on others (rows pasted
+    from two exports) is refused naming the lines: one decoding would turn either part into mojibake.
     """
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return raw.decode("utf-16")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        pass
+        _refuse_mixed(raw, name)
     sample = raw[:200_000]
     best = charset_normalizer.from_bytes(sample, cp_isolation=["cp949"]).best()
     best = best or charset_normalizer.from_bytes(sample).best()
@@ -383,6 +384,29 @@ def decode_text(raw: bytes, name: str) -> str:
 _KOREAN = {"euc_kr", "cp949", "uhc", "ks_c_5601_1987"}
 
 
+def _refuse_mixed(raw: bytes, name: str) -> None:
+    """Raise when some non-ASCII lines are UTF-8 and others are not (a Hangul line in CP949 never is)."""
+    utf8, other = [], []
+    for number, line in enumerate(raw.split(b"\n"), start=1):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            other.append(number)
+        else:
+            utf8.append(number)
+    if utf8 and other:
+
+        def few(numbers: list[int]) -> str:
+            return ", ".join(map(str, numbers[:5])) + (", ..." if len(numbers) > 5 else "")
+
+        raise DataContractError(
+            f"{name}: mixed text encodings: line(s) {few(other)} are not UTF-8 (CP949/EUC-KR?) while"
+            f" line(s) {few(utf8)} are UTF-8; save the whole file in one encoding (UTF-8)"
+        )
+
+
 def _looks_like_text(text: str) -> bool:
     sample = text[:20_000]
     control = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\r\n")
@@ -396,37 +420,93 @@ def _read_delimited(text: str, delimiter: str | None, name: str) -> tuple[pd.Dat
     limit = csv.field_size_limit()
     csv.field_size_limit(2**31 - 1)  # the default 128 KiB would reject a long pasted comment
     try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        rows, broken = _records(text, delimiter)
     except csv.Error as exc:
         raise DataContractError(f"{name}: cannot parse as a delimited table: {exc}") from exc
     finally:
         csv.field_size_limit(limit)
-    while rows and not any(cell.strip() for cell in rows[0]):
-        rows.pop(0)
-    if not rows:
+    start = next((i for i, row in enumerate(rows) if any(cell.strip() for cell in row)), None)
+    if start is None:
         raise DataContractError(f"{name}: the file has no header row")
-    header = [cell.strip() for cell in rows[0]]
+    header = [cell.strip() for cell in rows[start]]
     _check_header(header, name)
     width = len(header)
-    body = rows[1:]
+    body = rows[start + 1 :]
     numbers = np.arange(2, 2 + len(body), dtype="int64")
     lengths = np.fromiter((len(r) for r in body), dtype="int64", count=len(body))
     blank_line = lengths == 0  # csv yields [] for an empty line: a layout artefact, not a row
-    good = lengths == width
-    bad = ~good & ~blank_line
+    unclosed = np.zeros(len(body), dtype="bool")
+    unclosed[[i - start - 1 for i in broken]] = True  # the header is never a broken line
+    good = (lengths == width) & ~unclosed
+    bad = ~good & ~blank_line & ~unclosed
     frame = pd.DataFrame([r for r, ok in zip(body, good, strict=True) if ok], columns=header, dtype="str")
     if not len(frame):
         frame = pd.DataFrame({h: pd.Series(dtype="str") for h in header})
     frame.insert(0, "source_row", numbers[good])
     bad_rows = [r for r, b in zip(body, bad, strict=True) if b]
-    rejects = pd.DataFrame(
+    ragged = pd.DataFrame(
         {
             "source_row": numbers[bad].astype("int64"),
             "reason": "ragged row",
             "raw": [f"{len(r)} fields, expected {width}: " + delimiter.join(r) for r in bad_rows],
         }
     )
-    return frame, rejects
+    quotes = pd.DataFrame(
+        {
+            "source_row": numbers[unclosed].astype("int64"),
+            "reason": "unclosed quote",
+            "raw": [f"line {broken[int(i) + start + 1]}: {body[i][0]}" for i in np.flatnonzero(unclosed)],
+        }
+    )
+    rejects = pd.concat([ragged, quotes], ignore_index=True) if len(quotes) else ragged
+    return frame, rejects.sort_values("source_row", kind="stable").reset_index(drop=True)
+
+
+def _records(text: str, delimiter: str) -> tuple[list[list[str]], dict[int, int]]:
+    """The CSV records of ``text``, and {record index: line number} for lines whose quote never closes.
+
+    A quoted cell may span lines (a comment with line breaks), but a quote left open on line 3 would swallow
+    the comments below it into one cell. A record spanning lines is taken as such a swallow when it has the
+    wrong number of fields or when one of its later lines is a whole row by itself: then its first line alone
+    becomes the record (``[line]``, listed in the dict) and reading starts again on the next line.
+    """
+    lines = io.StringIO(text, newline="").readlines()
+    records: list[list[str]] = []
+    broken: dict[int, int] = {}
+    width = 0
+    start = 0
+    while start < len(lines):
+        chunk = list(csv.reader((lines[i] for i in range(start, len(lines))), delimiter=delimiter))
+        line = start  # where the record being looked at starts
+        for k, fields in enumerate(chunk):
+            span = 1 + _line_breaks(fields)
+            if not width:
+                width = len(fields) if any(cell.strip() for cell in fields) else 0
+            elif span > 1 and _swallowed(fields, lines[line + 1 : line + span], width, delimiter):
+                records.extend(chunk[:k])
+                broken[len(records)] = line + 1
+                records.append([lines[line].rstrip("\r\n")])
+                start = line + 1
+                break
+            line += span
+        else:
+            records.extend(chunk)
+            break
+    return records, broken
+
+
+def _line_breaks(fields: list[str]) -> int:
+    """Line breaks inside a record's cells: the lines it spans, less one."""
+    joined = "".join(fields)
+    if "\n" not in joined and "\r" not in joined:
+        return 0
+    return joined.count("\n") + joined.count("\r") - joined.count("\r\n")
+
+
+def _swallowed(fields: list[str], later: list[str], width: int, delimiter: str) -> bool:
+    if len(fields) != width:
+        return True
+    return any(len(next(csv.reader([line], delimiter=delimiter), [])) == width for line in later)
 
 
 def _check_header(header: list[str], name: str) -> None:

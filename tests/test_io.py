@@ -27,6 +27,7 @@ GOOD = [
     "2,c,facebook,주차 요금 너무 비싸요,2024.05.17,0",
 ]
 LONG = "가" * 200_000
+NEXT_EIGHT = [f"{n},c,blog,댓글 {n},2024-05-16,1" for n in range(4, 12)]
 
 
 def csv_text(*rows: str) -> str:
@@ -99,6 +100,26 @@ MESSY = [
         {"bad likes": 3},
     ),
     ("blank lines", ("\n" + csv_text(GOOD[0], "", GOOD[1]) + "\n\n").encode(), 2, {}),
+    (
+        "unclosed quote",
+        csv_text(GOOD[0], '3,c,blog,"닫히지 않은 따옴표,2024-05-16,1', *NEXT_EIGHT).encode(),
+        9,
+        {"unclosed quote": 1},
+    ),
+    (
+        "unclosed quote in the last cell",
+        csv_text(GOOD[0], '3,c,blog,내용,2024-05-16,"1', GOOD[1]).encode(),
+        2,
+        {"unclosed quote": 1},
+    ),
+    (
+        "unclosed quote then a multi-line cell",
+        csv_text(
+            '3,c,blog,"열린 따옴표,2024-05-16,1', '1,c,blog,"첫 줄\n둘째 줄",2024-05-16,0', GOOD[1]
+        ).encode(),
+        2,
+        {"unclosed quote": 1},
+    ),
     ("header only", (HEADER + "\n").encode(), 0, {}),
 ]
 
@@ -114,6 +135,22 @@ def test_messy_csv_rows_are_kept_or_quarantined_with_a_reason(
     assert len(result.data) == kept
     assert result.reasons().to_dict() == reasons
     assert result.quarantine["source_row"].between(2, content.count(b"\n") + 1).all()
+
+
+def test_an_unclosed_quote_is_quarantined_with_its_line_not_swallowing_the_rows_below(tmp_path: Path) -> None:
+    path = tmp_path / "comments.csv"
+    multi_line = '2,c,blog,"첫 줄\n둘째 줄",2024-05-16,0'
+    rows = csv_text(multi_line, '3,c,blog,"닫히지 않은,2024-05-16,1', *NEXT_EIGHT)
+    path.write_text("\n\n" + rows, encoding="utf-8")  # blank lines above the header move every line down
+    result = io.load_comments(path)
+    accounted(result)
+    assert result.data["comment_id"].tolist() == ["2", *(str(n) for n in range(4, 12))]
+    assert result.data["text"].iloc[0] == "첫 줄\n둘째 줄"
+    row = result.quarantine.iloc[0]
+    assert (row["source_row"], row["reason"]) == (3, "unclosed quote")
+    assert row["raw"] == 'line 6: 3,c,blog,"닫히지 않은,2024-05-16,1'
+    with pytest.raises(DataContractError, match="unclosed quote"):
+        io.read_table(path)
 
 
 def test_text_survives_intact(tmp_path: Path) -> None:
@@ -182,6 +219,14 @@ BAD_FILES = [
     ("jsonl of non-objects", "c.jsonl", b"[1, 2]\n3\n", "not a JSON Lines table"),
     ("missing columns", "c.csv", "comment_id,내용\n1,참여\n".encode(), "missing required comments column(s)"),
     ("duplicate header", "c.csv", (HEADER + ",text\n").encode(), "repeats column names"),
+    (
+        "utf-8 and cp949 lines",
+        "c.csv",
+        csv_text(GOOD[0]).encode()
+        + (GOOD[1] + "\n").encode("cp949")
+        + "3,c,blog,감사,2024-05-16,0\n".encode(),
+        "mixed text encodings: line(s) 3 are not UTF-8 (CP949/EUC-KR?) while line(s) 2, 4 are UTF-8",
+    ),
 ]
 
 
