@@ -19,6 +19,11 @@ Decisions worth knowing:
   (``text longer than 20,000 characters``), it is never cut silently. Dates must lie in
   ``civicnlp.dates.EARLIEST``..``LATEST`` (``created_at outside 1990-01-01..2100-12-31``) and counts must be
   whole numbers from 0 that fit an int64 (else ``bad likes``).
+- Hostile files are refused or quarantined before they cost memory or time: an XLSX sheet spanning more
+  than ``MAX_XLSX_CELLS`` is refused before it is loaded (``check_xlsx_size``); blank sheet rows are skipped
+  as blank CSV lines are; a quote left open becomes an ``unclosed quote`` row naming its line instead of
+  swallowing the rows below; a file mixing UTF-8 and CP949 lines is refused naming them; JSON nested past
+  Python's parser is a ``DataContractError``.
 """
 
 from __future__ import annotations

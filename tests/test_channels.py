@@ -516,3 +516,15 @@ def test_graph_fields_that_are_not_one_sane_value_are_quarantined(
     assert result.data["comment_id"].tolist() == ["p_2"]
     assert result.reasons().to_dict() == {reason: 1}
     assert not result.quarantine.astype("str").apply(lambda c: c.str.contains(r"\['참여'")).any().any()
+
+
+def test_a_message_over_the_cell_cap_is_quarantined_not_cut(tmp_path: Path) -> None:
+    path = tmp_path / "fb.json"
+    long = "가" * (io.MAX_TEXT_CHARS + 1)
+    path.write_text(
+        json.dumps({"data": [_fb(1, message=long), _fb(2)]}, ensure_ascii=False), encoding="utf-8"
+    )
+    result = channels.read_channel(path, campaign_id="c")
+    accounted(result)
+    assert result.data["text"].tolist() == ["댓글 2"]
+    assert result.reasons().to_dict() == {"text longer than 20,000 characters": 1}

@@ -529,6 +529,26 @@ def test_out_of_range_values_quarantine_their_row_only(
     assert result.quarantine[["source_row", "reason"]].values.tolist() == [[3, reason]]
 
 
+def test_jsonl_counts_that_do_not_fit_int64_are_quarantined(tmp_path: Path) -> None:
+    base = '"campaign_id": "c", "channel": "facebook", "text": "좋아요", "created_at": "2024-05-16"'
+    path = tmp_path / "c.jsonl"
+    path.write_text(
+        "\n".join(
+            "{" + f'"comment_id": "{n}", {base}, "likes": {likes}' + "}"
+            for n, likes in enumerate(["3", "1e308", "99999999999999999999", "-1", "2.0"], start=1)
+        ),
+        encoding="utf-8",
+    )
+    result = io.load_comments(path)
+    accounted(result)
+    assert result.data["likes"].tolist() == [3, 2]
+    assert result.quarantine[["source_row", "reason"]].values.tolist() == [
+        [2, "bad likes"],
+        [3, "bad likes"],
+        [4, "bad likes"],
+    ]
+
+
 def test_window_edges_and_the_largest_count_are_kept(tmp_path: Path) -> None:
     path = tmp_path / "comments.csv"
     path.write_text(
