@@ -20,7 +20,7 @@ Decisions worth knowing:
   ``civicnlp.dates.EARLIEST``..``LATEST`` (``created_at outside 1990-01-01..2100-12-31``) and counts must be
   whole numbers from 0 that fit an int64 (else ``bad likes``).
 - Hostile files are refused or quarantined before they cost memory or time: an XLSX sheet spanning more
-  than ``MAX_XLSX_CELLS`` is refused before it is loaded (``check_xlsx_size``); blank sheet rows are skipped
+  than ``MAX_XLSX_CELLS`` is refused before it is loaded (``_check_xlsx_size``); blank sheet rows are skipped
   as blank CSV lines are; a quote left open becomes an ``unclosed quote`` row naming its line instead of
   swallowing the rows below; a file mixing UTF-8 and CP949 lines is refused naming them; JSON nested past
   Python's parser is a ``DataContractError``.
@@ -53,7 +53,6 @@ __all__ = [
     "Campaign",
     "LoadResult",
     "campaign_details",
-    "check_xlsx_size",
     "comments_source",
     "decode_text",
     "list_campaigns",
@@ -190,7 +189,7 @@ def read_rows(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
                 f"{path.name}: not a table file but {what}; expected one of {TABLE_SUFFIXES}"
             )
     if suffix == ".xlsx":
-        check_xlsx_size(raw, path.name)
+        _check_xlsx_size(raw, path.name)
     try:
         if suffix == ".xlsx":
             frame = _numbered(pd.read_excel(io.BytesIO(raw), dtype=object, engine="calamine"), start=2)
@@ -213,7 +212,7 @@ MAX_XLSX_BYTES = 256 * 2**20
 _CELL_REF = re.compile(r"([A-Z]{0,3})([0-9]{0,7})")
 
 
-def check_xlsx_size(raw: bytes, name: str) -> None:
+def _check_xlsx_size(raw: bytes, name: str) -> None:
     """Refuse an XLSX file whose first sheet spans more than ``MAX_XLSX_CELLS`` (or that unpacks to more than
     ``MAX_XLSX_BYTES``) before calamine loads it: calamine allocates the whole A1..last-cell rectangle, so one
     stray cell at XFD1048576 in a 5 KB file asks for 512 GB and aborts the process.
