@@ -62,8 +62,8 @@ def write_inputs(
 
 def single_process(paths: list[Path], out: Path, queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
     """What ``civicnlp annotate`` does, on all files as one table (validated file by file, as Dask does)."""
-    from civicnlp.annotate import annotate_loaded, write_table
-    from civicnlp.io import LoadResult, load_comments
+    from civicnlp.annotate import annotate_loaded
+    from civicnlp.io import LoadResult, load_comments, write_table
 
     started, cpu = time.perf_counter(), _cpu_seconds(resource.RUSAGE_SELF)
     loads = [load_comments(p) for p in paths]

@@ -602,7 +602,7 @@ def annotate_file(
     Entry keywords come from ``campaigns`` (a campaigns file; default: a ``campaigns.csv`` in the input's
     folder or the folder above it, as in ``data/sample/comments/<id>.csv``, when there is one).
     """
-    from civicnlp.io import load_campaigns, load_comments
+    from civicnlp.io import load_campaigns, load_comments, write_table
 
     path = Path(path)
     loaded = load_comments(path, columns=columns, campaign_id=campaign_id)
@@ -621,53 +621,6 @@ def annotate_file(
     return result
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralize_formulas(df: pd.DataFrame) -> pd.DataFrame:
-    """A copy where every text cell starting with ``= + - @``, tab or CR gets a leading ``'``, so a
-    spreadsheet opening the CSV shows it as text instead of running it as a formula (CSV injection)."""
-    out = df.copy()
-    for column in out.columns:
-        values = out[column]
-        if values.dtype == object or pd.api.types.is_string_dtype(values):
-            is_text = values.map(lambda v: isinstance(v, str)).astype(bool)
-            risky = is_text & values.where(is_text, "").astype(str).str.startswith(_FORMULA_START)
-            if risky.any():
-                out[column] = values.astype(object).where(~risky, "'" + values.where(risky, "").astype(str))
-    return out
-
-
-def write_table(df: pd.DataFrame, path: str | Path) -> Path:
-    """Write a frame as CSV (UTF-8 with BOM, for Excel; formula cells neutralised) or Parquet, by extension.
-
-    A raw ``text`` column is never written: it is replaced by ``text_masked`` (normalized and PII-masked)
-    unless the frame already has one, in which case it is dropped. A quarantine's ``raw`` column (the
-    unparsed line of a ragged row) is PII-masked too.
-    """
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in (".csv", ".parquet"):
-        raise ParameterError(f"cannot write {path.name}: use a .csv or .parquet file name")
-    if "text" in df.columns:
-        if "text_masked" not in df.columns:
-            from civicnlp.normalize import normalize_series
-            from civicnlp.pii import mask_pii_series
-
-            df = df.assign(text_masked=mask_pii_series(normalize_series(df["text"])))
-        df = df.drop(columns="text")
-    if "raw" in df.columns:
-        from civicnlp.pii import mask_pii_series
-
-        df = df.assign(raw=mask_pii_series(df["raw"]))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if suffix == ".csv":
-        neutralize_formulas(df).to_csv(path, index=False, encoding="utf-8-sig")
-    else:
-        df.to_parquet(path, index=False)
-    return path
-
-
 __all__: Sequence[str] = [
     "CROSS_ROW_FLAGS",
     "AnnotateResult",
@@ -679,7 +632,5 @@ __all__: Sequence[str] = [
     "cross_row_flags",
     "flag_comments",
     "mask_texts",
-    "neutralize_formulas",
     "score_texts",
-    "write_table",
 ]

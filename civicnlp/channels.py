@@ -37,11 +37,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import hmac
 import json
-import os
 import re
-import secrets
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -50,17 +47,16 @@ from typing import Any
 
 import pandas as pd
 
-from civicnlp import config, io
+from civicnlp import io
 from civicnlp.dates import TIMEZONE, parse_datetimes
 from civicnlp.exceptions import CapturedAtRequired, DataContractError, ParameterError
+from civicnlp.pii import pseudonym_key, pseudonymize
 
 __all__ = [
     "CHANNELS",
     "TEMPLATE_HEADERS",
     "channel_summary",
     "export_files",
-    "pseudonym_key",
-    "pseudonymize",
     "read_channel",
     "resolve_times",
     "summary_lines",
@@ -69,8 +65,6 @@ __all__ = [
 ]
 
 CHANNELS = ("facebook", "instagram", "danggeun", "blog")
-KEY_ENV = "CIVICNLP_PSEUDONYM_KEY"
-KEY_FILE = "pseudonym.key"
 OUTPUT_COLUMNS = (
     "comment_id",
     "campaign_id",
@@ -94,7 +88,6 @@ TEMPLATE_HEADERS: dict[str, tuple[str, ...]] = {
     "likes": ("좋아요", "공감", "likes"),
 }
 _CHANNEL_HEADERS = ("channel", "채널", "플랫폼", "매체")
-_PREFIX = {"facebook": "fb", "instagram": "ig", "danggeun": "dg", "blog": "bl"}
 
 
 @dataclass(frozen=True)
@@ -175,58 +168,6 @@ def _captured(captured_at: object) -> pd.Timestamp | None:
             " or 2024-05-25T00:30:00+0000"
         )
     return pd.Timestamp(parsed)
-
-
-# ---------------------------------------------------------------- pseudonyms
-
-
-def pseudonym_key(key: str | bytes | None = None) -> bytes:
-    """The pseudonymisation key: ``key``, else ``$CIVICNLP_PSEUDONYM_KEY``, else a random key made once.
-
-    The random key lives in ``config.cache_dir()/pseudonym.key`` (mode 0600); losing it gives the same person
-    a new ``author_id`` in later ingests: set the variable where ids must stay comparable between machines.
-    """
-    if key is not None:
-        secret = key.encode() if isinstance(key, str) else bytes(key)
-        if not secret:
-            raise ParameterError("the pseudonym key is empty")
-        return secret
-    env = os.environ.get(KEY_ENV, "")
-    if env:
-        return env.encode()
-    path = config.cache_dir() / KEY_FILE
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass  # another process made it first
-        else:
-            with os.fdopen(fd, "w") as handle:
-                handle.write(secrets.token_hex(32))
-    secret = path.read_bytes().strip()
-    if not secret:
-        raise ParameterError(f"the pseudonym key file {path} is empty; delete it or set {KEY_ENV}")
-    return secret
-
-
-def pseudonymize(names: pd.Series, channel: str | pd.Series, *, key: str | bytes | None = None) -> pd.Series:
-    """Names -> ``<channel prefix>_<16 hex of HMAC-SHA256(key, channel + name)>``; blank names -> NA.
-
-    The channel is part of the message: the same nickname on two channels is not taken for one person.
-    """
-    secret = pseudonym_key(key)
-    chans = channel if isinstance(channel, pd.Series) else pd.Series(channel, index=names.index)
-    chans = chans.astype("str")
-    present = names.notna() & (names.astype("str").str.strip() != "")
-    message = (chans + "\x1f" + names.astype("str").str.strip()).where(present)
-
-    def one(text: str) -> str:
-        chan = text.split("\x1f", 1)[0]
-        digest = hmac.new(secret, text.encode(), hashlib.sha256).hexdigest()[:16]
-        return f"{_PREFIX.get(chan, chan)}_{digest}"
-
-    return message.map({m: one(m) for m in message.dropna().unique()}).astype("str")
 
 
 # ---------------------------------------------------------------- reading
@@ -726,16 +667,14 @@ def summary_lines(result: io.LoadResult) -> list[str]:
 
 
 def write_comments(result: io.LoadResult, out: str | Path, *, quarantine: str | Path | None = None) -> Path:
-    """Write ``result.data`` to Parquet atomically (a temporary file renamed into place); quarantine: CSV."""
+    """Write ``result.data`` to Parquet and its quarantine to CSV, both through
+    :func:`civicnlp.io.write_table` (text PII-masked, authors pseudonymised, formulas neutralised)."""
     target = Path(out)
     if target.suffix.lower() != ".parquet":
         raise ParameterError(f"{target}: the comments table is written as Parquet; name it *.parquet")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.partial")
-    result.data.to_parquet(partial, index=False)
-    partial.replace(target)
+    io.write_table(result.data, target)
     if quarantine is not None:
-        result.quarantine.to_csv(quarantine, index=False)
+        io.write_table(result.quarantine, quarantine)
     return target
 
 

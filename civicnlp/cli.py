@@ -42,9 +42,7 @@ def validate(path: str, kind: str, columns: str | None, quarantine_path: str | N
     loaders = {"comments": io.load_comments, "campaigns": io.load_campaigns, "releases": io.load_releases}
     result = loaders[kind](path, columns=columns)
     if quarantine_path:
-        from civicnlp.annotate import write_table
-
-        write_table(result.quarantine, quarantine_path)
+        io.write_table(result.quarantine, quarantine_path)
     click.echo(result.summary())
 
 

@@ -67,6 +67,7 @@ from civicnlp.aggregate import (
 )
 from civicnlp.annotate import CROSS_ROW_FLAGS
 from civicnlp.exceptions import CivicNLPError, DataContractError, ParameterError
+from civicnlp.io import write_parts
 
 __all__ = [
     "DaskAnnotateSummary",
@@ -86,7 +87,6 @@ __all__ = [
     "topic_shares_dask",
     "toxic_share_dask",
     "volume_dask",
-    "write_csv",
 ]
 
 PARTITION_ROWS = 25_000
@@ -256,16 +256,9 @@ def _cut(loaded: Any, start: int, stop: int, offset: int) -> tuple[pd.DataFrame,
 
 
 def _quarantine_part(frame: pd.DataFrame, columns: list[str], source_file: str) -> pd.DataFrame:
-    """One quarantine schema for every part: ``source_file``, ``source_row`` and the rest as text, with
-    ``text`` replaced by ``text_masked`` and ``raw`` masked, as ``civicnlp.annotate.write_table`` does."""
-    from civicnlp.normalize import normalize_series
-    from civicnlp.pii import mask_pii_series
-
+    """One quarantine schema for every part: ``source_file``, ``source_row`` and the rest as text (masked
+    when written, by ``civicnlp.io.write_parts``)."""
     out = frame.reset_index(drop=True).reindex(columns=columns)
-    if "text" in out.columns:
-        out = out.assign(text_masked=mask_pii_series(normalize_series(out["text"]))).drop(columns="text")
-    if "raw" in out.columns:  # the unparsed line of a ragged row
-        out = out.assign(raw=mask_pii_series(out["raw"]))
     out = out.astype({c: "string" for c in out.columns if c != "source_row"})
     out["source_row"] = pd.to_numeric(out["source_row"]).astype("Int64")
     out.insert(0, "source_file", pd.Series(source_file, index=out.index, dtype="string"))
@@ -476,7 +469,7 @@ def _annotate_on(
     )
     _clear(out)
     if not kept:  # every row was quarantined
-        quarantine.to_parquet(out / "quarantine", write_index=False)
+        write_parts(quarantine, out / "quarantine")
         return _counts(out, described, partitions=0, annotated=0)
 
     bounds = (*divisions, offset - 1)
@@ -517,8 +510,8 @@ def _annotate_on(
         _annotate_partition, cross, like=meta, meta=meta, scored=shared, **options
     )
     dask.compute(
-        annotated.to_parquet(out / "annotated", write_index=False, compute=False),
-        quarantine.to_parquet(out / "quarantine", write_index=False, compute=False),
+        write_parts(annotated, out / "annotated", compute=False),
+        write_parts(quarantine, out / "quarantine", compute=False),
     )
     return _counts(out, described, partitions=len(kept), annotated=None)
 
@@ -849,16 +842,3 @@ def summarize_sampled(
     from_sample = summarize(sample, campaign, releases, top=top)
     exact = summarize_dask(annotated, campaign, top=top)
     return {key: exact.get(key, value) for key, value in from_sample.items()}
-
-
-def write_csv(annotated: Any, path: str | Path) -> Path:
-    """A Dask frame as one CSV written partition by partition (UTF-8 with BOM, formula cells neutralised,
-    as ``civicnlp.annotate.write_table`` writes it), holding one partition in memory at a time."""
-    from civicnlp.annotate import neutralize_formulas
-
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        for i, part in enumerate(annotated.to_delayed()):
-            neutralize_formulas(part.compute()).to_csv(handle, index=False, header=i == 0)
-    return path

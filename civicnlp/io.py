@@ -50,24 +50,34 @@ from civicnlp.dates import EARLIEST, LATEST, outside_window, parse_datetimes
 from civicnlp.exceptions import CapturedAtRequired, DataContractError, ParameterError
 
 __all__ = [
+    "CAMPAIGN_ID_PATTERN",
     "Campaign",
     "LoadResult",
     "campaign_details",
+    "campaign_id_problem",
+    "check_campaign_id",
     "comments_source",
     "decode_text",
+    "inside",
     "list_campaigns",
     "load_campaign",
     "load_campaigns",
     "load_comments",
     "load_releases",
+    "neutralize_formulas",
     "parse_columns",
     "parse_json",
     "read_rows",
     "read_table",
+    "redact",
     "text_cells",
     "validate_campaigns",
     "validate_comments",
     "validate_releases",
+    "write_csv_parts",
+    "write_json",
+    "write_parts",
+    "write_table",
 ]
 
 TEXT_SUFFIXES = {".csv": ",", ".tsv": "\t", ".tab": "\t", ".txt": None}
@@ -86,7 +96,7 @@ KOREAN_HEADERS: dict[str, tuple[str, ...]] = {
     "comment_id": ("댓글ID", "댓글 ID", "댓글번호", "댓글 번호"),
     "campaign_id": ("캠페인ID", "캠페인 ID", "캠페인"),
     "channel": ("채널", "플랫폼", "매체"),
-    "text": ("내용", "댓글", "댓글내용", "댓글 내용", "본문"),
+    "text": ("내용", "댓글", "댓글내용", "댓글 내용", "본문", "text_masked"),
     "created_at": ("작성일시", "작성일", "등록일시", "등록일", "작성시간"),
     "author_id": ("작성자", "작성자ID", "닉네임"),
     "parent_id": ("상위댓글", "부모댓글", "원댓글ID"),
@@ -857,6 +867,7 @@ def campaign_details(
 ) -> tuple[dict[str, Any], pd.DataFrame, dict[str, Path]]:
     """A campaign without its comments: its campaigns.csv row (``channels`` and ``hashtags`` as lists, blanks
     as None), its releases, and the files they came from (for the run's fingerprints)."""
+    check_campaign_id(campaign_id)
     folder = Path(data_dir) if data_dir is not None else config.sample_dir()
     campaigns = load_campaigns(_need(folder / _CAMPAIGNS_FILE)).data
     row = campaigns[campaigns["campaign_id"] == campaign_id]
@@ -879,10 +890,10 @@ def campaign_details(
 def comments_source(campaign_id: str, data_dir: str | Path | None = None) -> Path:
     """Where a campaign folder keeps ``campaign_id``'s comments: its table in ``comments/`` or its
     ``raw/<campaign_id>/`` folder of channel exports; a :class:`ParameterError` for none or both."""
+    check_campaign_id(campaign_id)
     folder = Path(data_dir) if data_dir is not None else config.sample_dir()
-    tables = sorted(
-        p for p in (folder / _COMMENTS_DIR).glob(f"{campaign_id}.*") if p.suffix in TABLE_SUFFIXES
-    )
+    named = (folder / _COMMENTS_DIR / f"{campaign_id}{suffix}" for suffix in TABLE_SUFFIXES)
+    tables = [path for path in named if path.is_file()]
     raw = folder / _RAW_DIR / campaign_id
     if tables and raw.is_dir():
         raise ParameterError(
@@ -912,3 +923,204 @@ def _need(path: Path) -> Path:
     if not path.is_file():
         raise ParameterError(f"missing file {path}")
     return path
+
+
+# ---------------------------------------------------------------- identifiers that name files
+
+#: What a campaign id may be: it names files and folders (``comments/<id>.csv``, ``reports/<id>/``).
+CAMPAIGN_ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}"
+_CAMPAIGN_ID = re.compile(CAMPAIGN_ID_PATTERN)
+
+
+def campaign_id_problem(value: object) -> str | None:
+    """Why ``value`` cannot be a campaign id (None when it can): ids name paths, so only
+    ``[A-Za-z0-9][A-Za-z0-9._-]{0,99}`` without ``..`` is accepted."""
+    if not isinstance(value, str) or not value:
+        return "campaign_id is empty"
+    if _CAMPAIGN_ID.fullmatch(value) is None or ".." in value:
+        return f"campaign_id is not {CAMPAIGN_ID_PATTERN} without '..'"
+    return None
+
+
+def check_campaign_id(value: object) -> str:
+    """``value`` if it is a valid campaign id, else a :class:`ParameterError` that shows it escaped."""
+    problem = campaign_id_problem(value)
+    if problem is not None:
+        shown = repr(value)[:80] + ("…" if len(repr(value)) > 80 else "")
+        raise ParameterError(f"{problem}: {shown}")
+    return str(value)
+
+
+def inside(root: str | os.PathLike[str], *parts: str) -> Path:
+    """``root/parts…``, refused with a :class:`ParameterError` unless it resolves to a path under ``root``."""
+    base = Path(root).resolve()
+    target = base.joinpath(*parts).resolve()
+    if target != base and base not in target.parents:
+        raise ParameterError(f"refusing to write outside {base}: {'/'.join(parts)!r}")
+    return target
+
+
+# ---------------------------------------------------------------- writing: the one writer of comment data
+
+#: Columns that hold people's names or handles: pseudonymised (keyed hash) on every write.
+AUTHOR_COLUMNS = ("author", "author_id", "author_name", "nickname", "user", "user_name")
+#: Columns that hold record ids: kept when they are plain ids, otherwise replaced by a keyed hash.
+ID_COLUMNS = ("comment_id", "parent_id", "release_id")
+_PLAIN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,199}")
+_FORMULA = re.compile(r"\s*[=+\-@＝＋－＠]|[\t\r\n]")
+
+
+def redact(frame: pd.DataFrame, *, key: str | bytes | None = None) -> pd.DataFrame:
+    """A copy of a comments table that may leave civicnlp: as a file, or as a table in a report.
+
+    - ``text`` is never written: it becomes ``text_masked`` (normalized, then masked as every text cell is)
+      unless the frame has a ``text_masked`` already;
+    - author columns (:data:`AUTHOR_COLUMNS`) are pseudonymised with ingest's keyed hash (pseudonyms stay);
+    - id columns (:data:`ID_COLUMNS`) keep plain ids that hold no personal data and get a keyed hash otherwise
+      (the same value gets the same hash, so replies still point at their parents);
+    - every other text cell, in any column, is PII-masked (:func:`civicnlp.pii.mask_pii`).
+    Numbers, dates and missing values are left as they are.
+    """
+    from civicnlp.normalize import normalize_series
+    from civicnlp.pii import pseudonymize
+
+    out = frame.copy()
+    if "text" in out.columns:
+        if "text_masked" not in out.columns:
+            out.insert(list(out.columns).index("text"), "text_masked", normalize_series(out["text"]))
+        out = out.drop(columns="text")
+    channel = out["channel"].astype(object).to_numpy() if "channel" in out.columns else np.full(len(out), "")
+    for column in out.columns:
+        dtype = out[column].dtype
+        if not _may_hold_text(dtype):
+            continue
+        cells = out[column].astype(object).to_numpy(copy=True)
+        is_text = np.fromiter((isinstance(v, str) for v in cells), dtype=bool, count=len(cells))
+        if not is_text.any():
+            continue
+        texts = pd.Series(cells[is_text], dtype=object)
+        if column in AUTHOR_COLUMNS:
+            chans = pd.Series(channel[is_text], dtype=object).where(lambda c: c.map(_is_str), "")
+            safe = pseudonymize(texts, chans.astype(str), key=key)
+        elif column in ID_COLUMNS:
+            safe = _safe_ids(texts, key)
+        else:
+            safe = _mask_cells(texts)
+        cells[is_text] = safe.to_numpy(dtype=object)
+        kept = pd.Series(cells, index=out.index, name=column, dtype=object)
+        out[column] = kept.astype(dtype) if isinstance(dtype, pd.StringDtype) else kept
+    return out
+
+
+def _may_hold_text(dtype: Any) -> bool:
+    return pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.StringDtype | pd.CategoricalDtype)
+
+
+def _is_str(value: object) -> bool:
+    return isinstance(value, str)
+
+
+def _mask_cells(values: pd.Series) -> pd.Series:
+    from civicnlp.pii import mask_pii
+
+    uniques = values.unique()
+    return values.map(dict(zip(uniques, (mask_pii(v) for v in uniques), strict=True)))
+
+
+def _safe_ids(values: pd.Series, key: str | bytes | None) -> pd.Series:
+    from civicnlp.pii import mask_pii, pseudonymize
+
+    uniques = pd.Series(values.unique())
+    plain = uniques.map(lambda v: _PLAIN_ID.fullmatch(v) is not None and mask_pii(v) == v).astype(bool)
+    hashed = pseudonymize(uniques.where(~plain), "id", key=key)
+    safe = uniques.where(plain, hashed)
+    return values.map(dict(zip(uniques, safe, strict=True)))
+
+
+def neutralize_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy where every text cell a spreadsheet could run gets a leading ``'`` (CSV injection): cells
+    starting, after spaces, with ``= + - @`` (or their full-width forms), or with a tab, CR or line feed."""
+    out = frame.copy()
+    for column in out.columns:
+        values = out[column]
+        if _may_hold_text(values.dtype):
+            values = values.astype(object)
+            risky = values.map(lambda v: isinstance(v, str) and _FORMULA.match(v) is not None).astype(bool)
+            if risky.any():
+                out[column] = values.where(~risky, "'" + values.where(risky, "").astype(str))
+    return out
+
+
+def write_table(frame: pd.DataFrame, path: str | os.PathLike[str], *, key: str | bytes | None = None) -> Path:
+    """Write comment data as CSV or Parquet (by extension), the only way civicnlp writes comment data.
+
+    The frame goes through :func:`redact` first. CSV is UTF-8 with a BOM (Excel reads Hangul), every
+    non-numeric field quoted (a CR inside a cell cannot start a row) and formula cells neutralised. The file
+    is written beside its target and renamed into place, so a reader never sees half a file.
+    """
+    target = Path(path)
+    suffix = target.suffix.lower()
+    if suffix not in (".csv", ".parquet"):
+        raise ParameterError(f"cannot write {target.name}: use a .csv or .parquet file name")
+    safe = redact(frame, key=key)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.partial")
+    if suffix == ".csv":
+        _write_csv(safe, partial)
+    else:
+        safe.to_parquet(partial, index=False)
+    partial.replace(target)
+    return target
+
+
+def _write_csv(frame: pd.DataFrame, handle: Any, *, header: bool = True) -> None:
+    neutralize_formulas(frame).to_csv(
+        handle, index=False, header=header, encoding="utf-8-sig", quoting=csv.QUOTE_NONNUMERIC
+    )
+
+
+def write_parts(parts: Any, folder: str | os.PathLike[str], *, compute: bool = True) -> Any:
+    """Write a Dask DataFrame of comment data as partitioned Parquet, each partition through
+    :func:`redact`."""
+    meta = redact(parts._meta)
+    return parts.map_partitions(redact, meta=meta).to_parquet(str(folder), write_index=False, compute=compute)
+
+
+def write_csv_parts(parts: Any, path: str | os.PathLike[str]) -> Path:
+    """Write a Dask DataFrame as one CSV, one partition in memory at a time, as :func:`write_table` would."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.partial")
+    with partial.open("w", encoding="utf-8-sig", newline="") as handle:
+        for i in range(parts.npartitions):
+            _write_csv(redact(parts.get_partition(i).compute()), handle, header=i == 0)
+    partial.replace(target)
+    return target
+
+
+def write_json(
+    record: Mapping[str, Any], path: str | os.PathLike[str], *, verbatim: tuple[str, ...] = ()
+) -> Path:
+    """Write a record built from comment data (a report's ``summary.json``) as UTF-8 JSON, atomically.
+
+    Every string in it, at any depth, is PII-masked, except under the top-level keys in ``verbatim``: parts
+    that hold no comment data and must stay exact (a run manifest's file hashes and paths).
+    """
+    from civicnlp.pii import mask_pii
+
+    def masked(value: Any) -> Any:
+        if isinstance(value, str):
+            return mask_pii(value)
+        if isinstance(value, Mapping):
+            return {mask_pii(str(k)): masked(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [masked(v) for v in value]
+        return value
+
+    safe = {k: (v if k in verbatim else masked(v)) for k, v in record.items()}
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.partial")
+    partial.write_text(json.dumps(safe, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    partial.replace(target)
+    return target

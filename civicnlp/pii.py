@@ -35,13 +35,27 @@ Placeholders hold no digits and no ``@``, so masking is idempotent: ``mask_pii(m
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import os
 import re
+import secrets
 
 import pandas as pd
 
+from civicnlp import config
+from civicnlp.exceptions import ParameterError
 from civicnlp.normalize import as_text, map_text
 
-__all__ = ["PLACEHOLDERS", "mask_pii", "mask_pii_series"]
+__all__ = [
+    "KEY_ENV",
+    "PLACEHOLDERS",
+    "is_pseudonym",
+    "mask_pii",
+    "mask_pii_series",
+    "pseudonym_key",
+    "pseudonymize",
+]
 
 PLACEHOLDERS: dict[str, str] = {
     "email": "<이메일>",
@@ -137,3 +151,69 @@ def mask_pii(text: object) -> str:
 def mask_pii_series(s: pd.Series) -> pd.Series:
     """:func:`mask_pii` over a Series, once per distinct value; equal element by element to the scalar."""
     return map_text(s, mask_pii)
+
+
+# --- pseudonyms -------------------------------------------------------------------------------------
+
+KEY_ENV = "CIVICNLP_PSEUDONYM_KEY"
+KEY_FILE = "pseudonym.key"
+CHANNEL_PREFIX = {"facebook": "fb", "instagram": "ig", "danggeun": "dg", "blog": "bl"}
+_PSEUDONYM = re.compile(r"[a-z]{2,12}_[0-9a-f]{16}")
+
+
+def pseudonym_key(key: str | bytes | None = None) -> bytes:
+    """The pseudonymisation key: ``key``, else ``$CIVICNLP_PSEUDONYM_KEY``, else a random key made once.
+
+    The random key lives in ``config.cache_dir()/pseudonym.key`` (mode 0600); losing it gives the same person
+    a new ``author_id`` in later ingests: set the variable where ids must stay comparable between machines.
+    """
+    if key is not None:
+        secret = key.encode() if isinstance(key, str) else bytes(key)
+        if not secret:
+            raise ParameterError("the pseudonym key is empty")
+        return secret
+    env = os.environ.get(KEY_ENV, "")
+    if env:
+        return env.encode()
+    path = config.cache_dir() / KEY_FILE
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass  # another process made it first
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_hex(32))
+    secret = path.read_bytes().strip()
+    if not secret:
+        raise ParameterError(f"the pseudonym key file {path} is empty; delete it or set {KEY_ENV}")
+    return secret
+
+
+def is_pseudonym(value: object) -> bool:
+    """Whether ``value`` has the form :func:`pseudonymize` gives (``fb_`` and 16 hex digits)."""
+    return isinstance(value, str) and _PSEUDONYM.fullmatch(value) is not None
+
+
+def pseudonymize(names: pd.Series, channel: str | pd.Series, *, key: str | bytes | None = None) -> pd.Series:
+    """Names -> ``<channel prefix>_<16 hex of HMAC-SHA256(key, channel + name)>``; blank names -> NA.
+
+    The channel is part of the message: the same nickname on two channels is not taken for one person.
+    A value that is a pseudonym already is kept, so pseudonymising twice changes nothing.
+    """
+    secret = pseudonym_key(key)
+    chans = channel if isinstance(channel, pd.Series) else pd.Series(channel, index=names.index)
+    chans = chans.astype("str")
+    present = names.notna() & (names.astype("str").str.strip() != "")
+    message = (chans + "\x1f" + names.astype("str").str.strip()).where(present)
+
+    def one(text: str) -> str:
+        chan, name = text.split("\x1f", 1)
+        if is_pseudonym(name):
+            return name
+        digest = hmac.new(secret, text.encode(), hashlib.sha256).hexdigest()[:16]
+        prefix = CHANNEL_PREFIX.get(chan) or re.sub("[^a-z]", "", chan.lower())[:12] or "id"
+        return f"{prefix if len(prefix) >= 2 else prefix + 'x'}_{digest}"
+
+    return message.map({m: one(m) for m in message.dropna().unique()}).astype("str")

@@ -25,6 +25,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -45,18 +46,31 @@ OUTPUT_FILES = ("report.ipynb", "report.html", "comments_scored.csv", "summary.j
 SEOUL = "Asia/Seoul"
 #: A cell that runs longer than this (seconds) fails the report instead of hanging a scheduled run.
 CELL_TIMEOUT = 1800
+#: Whole-number parameters and the range each may take.
+NUMBER_RANGES = {"top_n": (1, 200), "sample_rows": (1_000, 5_000_000)}
+_RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 #: Parameters the runner fills itself; a caller may not set them.
 RUNNER_PARAMETERS = ("campaign_id", "data_dir", "output_dir", "reports_root", "run_id")
 # The page loads nothing from the network (no require.js, MathJax or mermaid from a CDN: a "$" in a comment
-# stays a dollar sign), and names the Korean fonts its readers usually have; the plots carry their own.
-_HTML_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
-{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
-{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+# stays a dollar sign), names the Korean fonts its readers usually have (the plots carry their own), and its
+# Content-Security-Policy lets no script run and nothing load but its own inline images and styles: a second
+# wall behind the escaping of every value (civicnlp.display).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:; base-uri 'none'; "
+    "form-action 'none'"
+)
+_HTML_TEMPLATE = (
+    "{%- extends 'lab/index.html.j2' -%}\n"
+    "{%- block html_head_js -%}\n"
+    f'<meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURITY_POLICY}">\n'
+    "{%- endblock html_head_js -%}\n"
+    """{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
 {% block extra_css %}<style>body, .jp-RenderedHTMLCommon { font-family: 'Malgun Gothic',
 'Apple SD Gothic Neo', 'NanumGothic', 'Noto Sans CJK KR', 'Noto Sans KR', sans-serif; }</style>
 {% endblock extra_css %}
 """
+)
 
 
 def new_run_id() -> str:
@@ -144,8 +158,9 @@ def validate_parameters(
     unknown parameter name, a bad date or a reversed date range each raise :class:`ParameterError` saying what
     is wrong.
     """
-    from civicnlp.io import comments_source, list_campaigns
+    from civicnlp.io import check_campaign_id, comments_source, list_campaigns
 
+    check_campaign_id(campaign_id)
     folder = Path(data_dir) if data_dir is not None else config.sample_dir()
     nb = Path(notebook) if notebook is not None else config.notebooks_dir() / REPORT_NOTEBOOK
     defaults = notebook_parameters(nb)
@@ -172,6 +187,9 @@ def validate_parameters(
             raise ParameterError(
                 f"{name}={value!r} must be of type {type(default).__name__} (default: {default!r})"
             )
+        low, high = NUMBER_RANGES.get(name, (0, 0))
+        if name in NUMBER_RANGES and not (isinstance(value, int) and low <= value <= high):
+            raise ParameterError(f"{name}={value!r} must be a whole number from {low:,} to {high:,}")
     merged = {**defaults, **given}
     if "date_from" in merged:
         merged["date_from"] = _date("date_from", merged["date_from"])
@@ -182,6 +200,8 @@ def validate_parameters(
     if "channels" in merged:
         merged["channels"] = _channels(merged["channels"])
     compare = merged.get("compare_campaign")
+    if compare:
+        check_campaign_id(compare)
     if compare and compare not in known:
         raise ParameterError(f"compare_campaign {compare!r} is not a campaign in {folder}; known: {known}")
     merged["campaign_id"] = campaign_id
@@ -253,12 +273,16 @@ def run_report(
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
+    from civicnlp.io import inside
+
     nb = Path(notebook) if notebook is not None else config.notebooks_dir() / REPORT_NOTEBOOK
     merged = validate_parameters(campaign_id, data_dir=data_dir, parameters=parameters, notebook=nb)
     root = Path(out_dir) if out_dir is not None else config.reports_dir()
     run_id = run_id or new_run_id()
+    if not _RUN_ID.fullmatch(run_id):
+        raise ParameterError(f"run_id must match {_RUN_ID.pattern}: {run_id[:80]!r}")
     day = dt.datetime.now(dt.timezone.utc).astimezone(_seoul()).date().isoformat()
-    campaign_root = root / campaign_id
+    campaign_root = inside(root, campaign_id)
     campaign_root.mkdir(parents=True, exist_ok=True)
     tmp = campaign_root / f".{day}.tmp-{run_id}"
     tmp.mkdir()
@@ -324,13 +348,15 @@ def _keep_failed(executed: Path, kept: Path, tmp: Path) -> Path:
 
 def _record_runner(summary_path: Path, kernel: str, executed_seconds: float, export_seconds: float) -> None:
     """Add what only the runner knows (kernel, whole-notebook and export timings) to summary.json."""
+    from civicnlp.io import write_json
+
     summary = json.loads(summary_path.read_text(encoding="utf-8"))
     manifest = summary.setdefault("manifest", {})
     manifest["kernel"] = kernel
     timings = manifest.setdefault("timings", {})
     timings["notebook_seconds"] = round(executed_seconds, 3)
     timings["html_export_seconds"] = round(export_seconds, 3)
-    summary_path.write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
+    write_json(summary, summary_path, verbatim=("manifest",))
 
 
 def card_summary(card: Mapping[str, Any]) -> dict[str, Any]:
@@ -387,7 +413,14 @@ class BatchRun:
 
     def log_line(self) -> str:
         """``campaign<TAB>status<TAB>seconds<TAB>output or error``: one line per run for a scheduler."""
-        return f"{self.campaign_id}\t{self.status}\t{self.seconds:.1f}s\t{self.output}"
+        fields = (self.campaign_id, self.status, f"{self.seconds:.1f}s", self.output)
+        return "\t".join(_log_field(f) for f in fields)
+
+
+def _log_field(value: object) -> str:
+    """A run-log field on one line: backslash, tab, CR, LF and other control characters escaped."""
+    text = str(value).replace("\\", "\\\\")
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 _BATCH_KEYS = {"data", "out", "parameters", "campaigns"}
@@ -460,7 +493,7 @@ def parse_parameter(text: str) -> object:
 
     try:
         return _plain_value(yaml.safe_load(text))
-    except yaml.YAMLError:
+    except (yaml.YAMLError, ValueError):  # ValueError: a date-shaped value that is no date (2024-13-01)
         return text
 
 
@@ -601,9 +634,11 @@ def latest_summary(
 
     ``exclude`` skips the run with that run id (the current one). The result gains ``_report_dir``.
     """
+    from civicnlp.io import check_campaign_id, inside
+
     if not reports_root:
         return None
-    folder = Path(reports_root) / campaign_id
+    folder = inside(reports_root, check_campaign_id(campaign_id))
     found = []
     for path in folder.glob("*/summary.json"):
         if path.parent.name.startswith("."):
@@ -654,8 +689,11 @@ def styled_headline(table: pd.DataFrame) -> Any:
     """A headline table for display: counts as whole numbers, shares as percentages, missing as "-"."""
     shares = [HEADLINE_METRICS[k] for k in HEADLINE_SHARES if HEADLINE_METRICS[k] in table.index]
     counts = [label for label in table.index if label not in shares]
-    return table.style.format("{:,.0f}", subset=pd.IndexSlice[counts, :], na_rep="-").format(
-        "{:.1%}", subset=pd.IndexSlice[shares, :], na_rep="-"
+    return (
+        table.style.format("{:,.0f}", subset=pd.IndexSlice[counts, :], na_rep="-")
+        .format("{:.1%}", subset=pd.IndexSlice[shares, :], na_rep="-")
+        .format_index(escape="html", axis=0)
+        .format_index(escape="html", axis=1)
     )
 
 

@@ -16,12 +16,10 @@ from civicnlp.annotate import (
     cross_row_flags,
     flag_comments,
     mask_texts,
-    neutralize_formulas,
     score_texts,
-    write_table,
 )
 from civicnlp.cli import main
-from civicnlp.exceptions import DataContractError, ParameterError
+from civicnlp.exceptions import DataContractError
 
 FLAGS = ["is_entry", "is_question", "is_complaint", "is_duplicate", "is_near_duplicate", "is_spam"]
 CAMPAIGN = {"campaign_id": "incheon-danggeun-apec-2024", "hashtags": "#인천당근이지;#APEC인천유치"}
@@ -220,47 +218,6 @@ def test_flags_work_without_optional_columns():
     flags = flag_comments(pd.DataFrame({"text_masked": [LONG, LONG, None]}))
     assert flags["is_duplicate"].tolist() == [False, True, False]
     assert not flags["is_complaint"].any()
-
-
-@pytest.mark.parametrize(
-    ("cell", "written"),
-    [
-        ('=HYPERLINK("http://x")', '\'=HYPERLINK("http://x")'),
-        ("+82 10", "'+82 10"),
-        ("-1+2", "'-1+2"),
-        ("@SUM(A1)", "'@SUM(A1)"),
-        ("\tcmd", "'\tcmd"),
-        ("\r=1", "'\r=1"),
-        ("참여합니다 =)", "참여합니다 =)"),
-        ("", ""),
-    ],
-)
-def test_neutralize_formulas(cell, written):
-    out = neutralize_formulas(pd.DataFrame({"text_masked": [cell], "likes": [-1]}))
-    assert out["text_masked"].iloc[0] == written
-    assert out["likes"].iloc[0] == -1  # numbers are not text cells
-
-
-def test_write_table_csv_is_injection_safe_and_never_holds_raw_text(tmp_path):
-    frame = pd.DataFrame(
-        {"comment_id": ["=1+1", "c2"], "text": ["=cmd|' /C calc'!A0", "경품 번호 010-1234-5678 입니다"]}
-    )
-    path = write_table(frame, tmp_path / "out.csv")
-    raw = path.read_text(encoding="utf-8-sig")
-    assert not PHONE.search(raw)
-    back = pd.read_csv(path, keep_default_na=False)
-    assert list(back.columns) == ["comment_id", "text_masked"]
-    assert back["comment_id"].tolist() == ["'=1+1", "c2"]
-    assert back["text_masked"].iloc[0].startswith("'=")
-    assert "<전화번호>" in back["text_masked"].iloc[1]
-
-
-def test_write_table_parquet_and_bad_suffix(tmp_path):
-    frame = pd.DataFrame({"text": ["a"], "text_masked": ["a"], "likes": [1]})
-    path = write_table(frame, tmp_path / "sub" / "out.parquet")
-    assert list(pd.read_parquet(path).columns) == ["text_masked", "likes"]
-    with pytest.raises(ParameterError, match=r"\.csv or \.parquet"):
-        write_table(frame, tmp_path / "out.xlsx")
 
 
 def test_annotate_needs_text_column():

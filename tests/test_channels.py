@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from civicnlp import channels, config, io, synthetic
+from civicnlp import channels, config, io, pii, synthetic
 from civicnlp.cli import main
 from civicnlp.exceptions import CapturedAtRequired, DataContractError, ParameterError
 
@@ -36,7 +36,7 @@ RAW_NAMES = (
 @pytest.fixture(autouse=True)
 def _own_key(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv(config.CACHE_DIR_ENV, str(tmp_path / "cache"))
-    monkeypatch.setenv(channels.KEY_ENV, "test-key")
+    monkeypatch.setenv(pii.KEY_ENV, "test-key")
 
 
 def read(names: str | list[str], **kwargs: object) -> io.LoadResult:
@@ -283,12 +283,12 @@ def test_no_raw_name_in_output(files: list[str], kwargs: dict[str, object]) -> N
 
 def test_pseudonyms_stable_for_a_key_and_different_across_keys() -> None:
     names = pd.Series(["김하늘", "박서준", "김하늘", None])
-    first = channels.pseudonymize(names, "facebook", key="k1")
+    first = pii.pseudonymize(names, "facebook", key="k1")
     assert first[0] == first[2] != first[1]
     assert pd.isna(first[3])
-    assert channels.pseudonymize(names, "facebook", key="k1").equals(first)
-    assert (channels.pseudonymize(names, "facebook", key="k2")[:3] != first[:3]).all()
-    assert channels.pseudonymize(names, "instagram", key="k1")[0] != first[0]
+    assert pii.pseudonymize(names, "facebook", key="k1").equals(first)
+    assert (pii.pseudonymize(names, "facebook", key="k2")[:3] != first[:3]).all()
+    assert pii.pseudonymize(names, "instagram", key="k1")[0] != first[0]
 
 
 def test_same_person_same_author_id_across_pages() -> None:
@@ -298,17 +298,17 @@ def test_same_person_same_author_id_across_pages() -> None:
 
 
 def test_key_from_setting_then_from_a_private_file(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(channels.KEY_ENV, "from-env")
-    assert channels.pseudonym_key() == b"from-env"
-    monkeypatch.delenv(channels.KEY_ENV)
-    made = channels.pseudonym_key()
-    path = config.cache_dir() / channels.KEY_FILE
+    monkeypatch.setenv(pii.KEY_ENV, "from-env")
+    assert pii.pseudonym_key() == b"from-env"
+    monkeypatch.delenv(pii.KEY_ENV)
+    made = pii.pseudonym_key()
+    path = config.cache_dir() / pii.KEY_FILE
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
-    assert channels.pseudonym_key() == made and len(made) == 64
+    assert pii.pseudonym_key() == made and len(made) == 64
 
 
 def test_key_never_written_to_outputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(channels.KEY_ENV, "secret-key-xyz")
+    monkeypatch.setenv(pii.KEY_ENV, "secret-key-xyz")
     out = tmp_path / "c.parquet"
     q = tmp_path / "q.csv"
     channels.write_comments(read(["facebook_page1.json", "facebook_page2.json"]), out, quarantine=q)

@@ -11,9 +11,10 @@ import pytest
 from click.testing import CliRunner
 
 from civicnlp import aggregate, config
-from civicnlp.annotate import annotate_file, flag_comments, write_table
+from civicnlp.annotate import annotate_file, flag_comments
 from civicnlp.cli import main
 from civicnlp.exceptions import DataContractError, ParameterError
+from civicnlp.io import write_csv_parts, write_table
 
 distributed = pytest.importorskip("distributed")
 from civicnlp import distributed as dist  # noqa: E402
@@ -331,9 +332,9 @@ def test_sample_rows_is_bounded_seeded_and_whole_when_small(annotated_pair):
     assert some["comment_id"].tolist() == dist.sample_rows(ddf, 100, seed=1)["comment_id"].tolist()
 
 
-def test_write_csv_streams_what_write_table_writes(annotated_pair, tmp_path):
+def test_write_csv_parts_streams_what_write_table_writes(annotated_pair, tmp_path):
     pdf, ddf = annotated_pair
-    dist.write_csv(ddf, tmp_path / "dask.csv")
+    write_csv_parts(ddf, tmp_path / "dask.csv")
     write_table(pdf, tmp_path / "pandas.csv")
     assert (tmp_path / "dask.csv").read_bytes().count(b"\xef\xbb\xbf") == 1  # one BOM, one header
     pd.testing.assert_frame_equal(

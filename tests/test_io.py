@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 import resource
@@ -860,3 +861,132 @@ def test_cli_validate_contract_errors_exit_2(tmp_path: Path, args: list[str], me
     result = CliRunner().invoke(main, ["validate", str(path), *args])
     assert result.exit_code == 2
     assert message in result.output
+
+
+# ---------------------------------------------------------------- identifiers that name files
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["", "../escaped", "..", "a/b", "/etc/passwd", "alp*", "a?", "[ab]", "x" * 101, "-lead", ".hidden",
+     "tab\there", "new\nline", "a..b", "캠페인", "a b"],
+)  # fmt: skip
+def test_a_campaign_id_that_could_name_another_path_is_refused(bad: str) -> None:
+    assert io.campaign_id_problem(bad) is not None
+    with pytest.raises(ParameterError, match="campaign_id"):
+        io.check_campaign_id(bad)
+
+
+@pytest.mark.parametrize("good", ["incheon-danggeun-apec-2024", "A1", "x" * 100, "v1.2_final"])
+def test_plain_campaign_ids_are_accepted(good: str) -> None:
+    assert io.campaign_id_problem(good) is None and io.check_campaign_id(good) == good
+
+
+def test_inside_refuses_paths_that_leave_the_root(tmp_path: Path) -> None:
+    assert io.inside(tmp_path, "a", "b") == (tmp_path / "a" / "b").resolve()
+    for parts in (("..", "x"), ("/etc",), ("a", "../../x")):
+        with pytest.raises(ParameterError, match="refusing to write outside"):
+            io.inside(tmp_path, *parts)
+
+
+def test_comments_are_found_by_exact_name_never_by_glob(tmp_path: Path) -> None:
+    (tmp_path / "comments").mkdir()
+    (tmp_path / "comments" / "alpha.csv").write_text(csv_text(*GOOD), encoding="utf-8")
+    (tmp_path / "comments" / "alp.tsv").write_text(csv_text(*GOOD).replace(",", "\t"), encoding="utf-8")
+    assert io.comments_source("alp", tmp_path).name == "alp.tsv"
+    for pattern in ("alp*", "alph?", "[a]lpha"):
+        with pytest.raises(ParameterError, match="campaign_id"):
+            io.comments_source(pattern, tmp_path)
+
+
+# ---------------------------------------------------------------- the one writer
+
+PERSONAL = ("김철수", "010-2222-3301", "lee3302@naver.com", "900101-1233304", "01022223301")
+
+
+def hostile_rows() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "comment_id": ["c1", "김철수 010-2222-3301", "lee3302@naver.com"],
+            "parent_id": [None, "c1", "김철수 010-2222-3301"],
+            "author_id": ["김철수", "lee3302@naver.com", "fb_0123456789abcdef"],
+            "channel": ["facebook", "\r=1+1", "blog"],
+            "text": ["전화 010-2222-3301 주세요", '=HYPERLINK("http://x")', "주민 900101-1233304"],
+            "created_at": ["2024-05-16", "900101-1233304", None],
+            "likes": [1, 2, 3],
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("cell", "written"),
+    [
+        ('=HYPERLINK("http://x")', '\'=HYPERLINK("http://x")'),
+        ("+82 10", "'+82 10"),
+        ("-1+2", "'-1+2"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("  =1+1", "'  =1+1"),
+        ("＝1+1", "'＝1+1"),
+        ("\tcmd", "'\tcmd"),
+        ("\r=1", "'\r=1"),
+        ("\n=1", "'\n=1"),
+        ("참여합니다 =)", "참여합니다 =)"),
+        ("", ""),
+    ],
+)
+def test_neutralize_formulas(cell: str, written: str) -> None:
+    out = io.neutralize_formulas(pd.DataFrame({"text_masked": [cell], "likes": [-1]}))
+    assert out["text_masked"].iloc[0] == written
+    assert out["likes"].iloc[0] == -1  # numbers are not text cells
+
+
+def test_redact_masks_every_string_column_and_pseudonymises_authors() -> None:
+    out = io.redact(hostile_rows(), key="k")
+    dumped = out.to_csv()
+    assert not [p for p in PERSONAL if p in dumped]
+    assert out["author_id"].str.fullmatch(r"[a-z]{2,12}_[0-9a-f]{16}").all()
+    assert out.loc[2, "author_id"] == "fb_0123456789abcdef"  # a pseudonym stays as it is
+    assert out.loc[0, "comment_id"] == "c1" and out.loc[1, "parent_id"] == "c1"  # plain ids stay
+    assert out.loc[2, "parent_id"] == out.loc[1, "comment_id"]  # a reply still points at its parent
+    assert out.loc[0, "text_masked"] == "전화 <전화번호> 주세요" and "text" not in out.columns
+    assert out["likes"].tolist() == [1, 2, 3]
+
+
+def test_redact_drops_raw_text_when_the_masked_text_is_there() -> None:
+    frame = pd.DataFrame({"text": ["010-1234-5678"], "text_masked": ["<전화번호>"], "likes": [1]})
+    assert list(io.redact(frame).columns) == ["text_masked", "likes"]
+
+
+def test_write_table_csv_is_injection_safe_and_leaks_nothing(tmp_path: Path) -> None:
+    path = io.write_table(hostile_rows(), tmp_path / "out.csv", key="k")
+    raw = path.read_text(encoding="utf-8-sig")
+    assert not [p for p in PERSONAL if p in raw]
+    rows = list(csv.reader(raw.splitlines(keepends=True)))  # a CR inside a cell cannot start a row
+    assert len(rows) == 4 and all(len(r) == 7 for r in rows)
+    assert not any(cell.lstrip().startswith(("=", "+", "-", "@")) for r in rows for cell in r)
+    back = pd.read_csv(path, keep_default_na=False)
+    assert back["text_masked"].iloc[1].startswith("'=") and back["channel"].iloc[1].startswith("'")
+    assert not list(tmp_path.glob(".*partial"))
+
+
+def test_write_table_parquet_masks_too_and_refuses_other_suffixes(tmp_path: Path) -> None:
+    path = io.write_table(hostile_rows(), tmp_path / "sub" / "out.parquet", key="k")
+    back = pd.read_parquet(path)
+    assert not [p for p in PERSONAL if p in back.to_csv()]
+    with pytest.raises(ParameterError, match=r"\.csv or \.parquet"):
+        io.write_table(hostile_rows(), tmp_path / "out.xlsx")
+
+
+def test_write_json_masks_strings_at_any_depth_but_keeps_verbatim_parts(tmp_path: Path) -> None:
+    record = {
+        "top_keywords": [{"token": "010-2222-3301"}],
+        "channels": {"lee3302@naver.com": 3},
+        "manifest": {"files": {"comments": "/data/010-2222-3301/comments.csv"}},
+    }
+    path = io.write_json(record, tmp_path / "summary.json")
+    back = json.loads(path.read_text(encoding="utf-8"))
+    assert back["top_keywords"][0]["token"] == "<전화번호>"
+    assert list(back["channels"]) == ["<이메일>"]
+    assert back["manifest"]["files"]["comments"] == "/data/<전화번호>/comments.csv"
+    path = io.write_json(record, tmp_path / "summary.json", verbatim=("manifest",))
+    assert json.loads(path.read_text(encoding="utf-8"))["manifest"] == record["manifest"]

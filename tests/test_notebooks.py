@@ -8,6 +8,7 @@ the way a scheduler would call it (``civicnlp report --batch``).
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import re
@@ -289,3 +290,129 @@ def test_every_notebook_is_executed_by_a_test():
     source = Path(__file__).read_text(encoding="utf-8")
     executed = set(re.findall(r"NOTEBOOKS / \"([\w.]+\.ipynb)\"", source)) | {"campaign_report.ipynb"}
     assert {p.name for p in NOTEBOOKS.glob("*.ipynb")} <= executed
+
+
+# ---------------------------------------------------------------- a campaign written by an attacker
+
+HOSTILE = "hostile-2024"
+
+
+def _payloads(marker: str) -> list[str]:
+    """Markup that would set ``data-pwned`` on the page's body if it ran (the name is split so that the
+    escaped text of the payload never contains it)."""
+    run = f"document.body.setAttribute('data-p'+'wned','{marker}')"
+    return [
+        f'<img src=x onerror="{run}">',
+        f"<script>{run}</script>",
+        f'<xss autofocus tabindex=1 onfocus="{run}">x</xss>',
+        f'<marquee onstart="{run}">m</marquee>',
+        f"<svg onload=\"{run}\">",
+        f"[x](javascript:{run})",
+        f'<a href="javascript:{run}">링크</a>',
+    ]  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A report on a campaign whose name, hashtags, comments, channels, ids, authors and dates carry markup,
+    formulas and personal data."""
+    sample = config.sample_dir()
+    data = tmp_path_factory.mktemp("hostile") / "data"
+    (data / "comments").mkdir(parents=True)
+    name = "축제 " + _payloads("name")[0]
+    campaigns = pd.DataFrame(
+        [[HOSTILE, name, "2024-09-27", "2024-10-06", "", "#축제;" + _payloads("tag")[4], "", "festival", ""]],
+        columns=["campaign_id", "name", "start", "end", "channels", "hashtags", "release_id", "theme",
+                 "captured_at"],
+    )  # fmt: skip
+    campaigns.to_csv(data / "campaigns.csv", index=False)
+    shutil.copy(sample / "releases.csv", data / "releases.csv")
+    base = pd.read_csv(sample / "comments" / "incheon-sea-light-festival-2024.csv", dtype=str).head(300)
+    base["campaign_id"] = HOSTILE
+    rows = []
+    for i, payload in enumerate(_payloads("cell")):
+        rows += [
+            {"comment_id": f"t{i}", "channel": "instagram", "text": f"축제 좋아요 {payload} 010-2222-3301"},
+            {"comment_id": f"c{i}", "channel": payload, "text": "=1+1 채널 이상"},
+            {"comment_id": payload, "channel": "facebook", "text": "아이디 이상 lee3302@naver.com"},
+            {
+                "comment_id": f"a{i}",
+                "channel": "blog",
+                "text": "작성자 이상",
+                "author_id": f"김철수 {payload}",
+            },
+            {"comment_id": f"q{i}", "channel": "blog", "text": "날짜 이상", "created_at": payload},
+        ]
+    extra = pd.DataFrame(rows).assign(campaign_id=HOSTILE, likes="1")
+    extra["created_at"] = extra["created_at"].fillna("2024-09-28 12:00")
+    pd.concat([base, extra], ignore_index=True).to_csv(data / "comments" / f"{HOSTILE}.csv", index=False)
+    html = report.run_report(HOSTILE, data_dir=data, out_dir=data.parent / "reports")
+    return html.parent
+
+
+def test_no_markup_from_the_data_survives_into_the_report(hostile):
+    from html.parser import HTMLParser
+
+    page = (hostile / "report.html").read_text(encoding="utf-8")
+
+    class Tags(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.found: list[tuple[str, str]] = []
+
+        def handle_starttag(self, tag, attrs):
+            for key, value in attrs:
+                if key.startswith("on") or "javascript:" in (value or "").lower():
+                    self.found.append((tag, key))
+            if tag in ("xss", "marquee", "svg", "iframe", "object", "embed"):
+                self.found.append((tag, ""))
+
+    parser = Tags()
+    parser.feed(page)
+    assert parser.found == []
+    scripts = re.findall(r"<script[^>]*>(.*?)</script>", page, flags=re.S)
+    assert not [s for s in scripts if "pwned" in s.replace("'+'", "")]
+    assert "&lt;xss" in page or "xss" not in page  # shown as text where it is shown at all
+    assert report.CONTENT_SECURITY_POLICY in page and "Content-Security-Policy" in page
+
+
+@pytest.mark.parametrize("keep_csp", [True, False])
+def test_no_script_runs_when_the_hostile_report_is_opened_in_a_browser(hostile, tmp_path, keep_csp):
+    browser = _browser()
+    if browser is None:
+        if os.environ.get("CIVICNLP_REQUIRE_BROWSER"):
+            pytest.fail("no Chromium found and CIVICNLP_REQUIRE_BROWSER is set (apt-get install chromium)")
+        pytest.skip("no headless browser (apt-get install chromium)")
+    page = (hostile / "report.html").read_text(encoding="utf-8")
+    if not keep_csp:  # the escaping alone must hold, without the policy's second wall
+        page = re.sub(r"<meta[^>]*Content-Security-Policy[^>]*>", "", page)
+        assert "Content-Security-Policy" not in page
+    opened = tmp_path / "report.html"
+    opened.write_text(page, encoding="utf-8")
+    flags = [
+        "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+        f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=3000", "--dump-dom",
+    ]  # fmt: skip
+    done = subprocess.run(
+        [shutil.which(browser) or browser, *flags, opened.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert "캠페인 반응 보고서" in done.stdout  # the page was rendered
+    assert "data-pwned" not in done.stdout
+
+
+def test_hostile_outputs_leak_no_personal_data_and_hold_no_formula(hostile):
+    for name in ("comments_scored.csv", "summary.json", "report.html"):
+        text = (hostile / name).read_text(encoding="utf-8-sig")
+        assert not [s for s in ("010-2222-3301", "lee3302@naver.com", "김철수") if s in text], name
+    cells = [
+        c for row in csv.reader((hostile / "comments_scored.csv").open(encoding="utf-8-sig")) for c in row
+    ]
+    assert not [c for c in cells if c.lstrip().startswith(("=", "+", "-", "@"))]
+    summary = json.loads((hostile / "summary.json").read_text(encoding="utf-8"))
+    quality = summary["data_quality"]
+    assert quality["rows_in"] == quality["annotated"] + quality["quarantined"]
+    assert quality["quarantine_reasons"].get("bad created_at", 0) >= len(_payloads("x"))

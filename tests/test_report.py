@@ -71,6 +71,14 @@ def _files(root: Path) -> list[str]:
         ("alpha", {"compare_campaign": "beta"}, "compare_campaign 'beta' is not a campaign"),
         ("alpha", {"channels": [1, 2]}, "channels=\\[1, 2\\] must be a list"),
         ("alpha", {"top_n": "many"}, "top_n='many' must be of type int \\(default: 15\\)"),
+        ("alpha", {"top_n": -5}, "top_n=-5 must be a whole number from 1 to 200"),
+        ("alpha", {"sample_rows": 10**12}, "sample_rows=.* must be a whole number"),
+        ("alpha", {"compare_campaign": "../alpha"}, "campaign_id is not"),
+        ("../escaped", {}, "campaign_id is not"),
+        ("/etc", {}, "campaign_id is not"),
+        ("alp*", {}, "campaign_id is not"),
+        ("x" * 10_000, {}, "campaign_id is not"),
+        ("a\tb", {}, "campaign_id is not"),
     ],
 )
 def test_bad_parameters_fail_before_a_kernel_starts(data_dir, tmp_path, campaign, parameters, message):
@@ -106,6 +114,29 @@ def test_cli_bad_parameter_exits_2_with_the_reason(data_dir, tmp_path):
     assert result.returncode == 2
     assert "unknown campaign 'nope'" in result.stderr
     assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--campaign", "../escaped"], "campaign_id is not"),
+        (["--campaign", "alpha", "-p", "date_from", "2024-13-01"], "date_from='2024-13-01' is not a date"),
+        (["--campaign", "alpha", "-p", "top_n", "0"], "top_n=0 must be a whole number"),
+    ],
+)
+def test_cli_hostile_values_exit_2_with_one_line_and_write_nothing(data_dir, tmp_path, args, message):
+    result = _cli("report", *args, "--data", str(data_dir), "--out", str(tmp_path / "r"))
+    assert result.returncode == 2
+    assert result.stderr.startswith("civicnlp: error:") and message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "r").exists() and not (tmp_path / "escaped").exists()
+
+
+def test_a_run_log_line_is_one_line_of_four_fields_whatever_the_id():
+    run = report.BatchRun("evil\tid\nforged\tok\t0.0s\tfake", status="ok", output="a\r\nb\\c")
+    line = run.log_line()
+    assert "\n" not in line and "\r" not in line and line.count("\t") == 3
+    assert line.split("\t")[0] == "evil\\tid\\nforged\\tok\\t0.0s\\tfake"
 
 
 @pytest.mark.parametrize(
