@@ -40,7 +40,7 @@ import hashlib
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -347,7 +347,7 @@ def _graph_page(path: Path, channel: str | None) -> _Part | None:
     keys = " or ".join(f"'{shape.text}' and '{shape.time}'" for shape in shapes)
     expected = f'expected a Graph API page {{"data": [comments with \'id\', {keys}], "paging": ...}}'
     try:
-        page = json.loads(io.decode_text(path.read_bytes(), path.name))
+        page = io.parse_json(io.decode_text(path.read_bytes(), path.name), path.name)
     except json.JSONDecodeError as exc:
         if channel is None:
             return None  # maybe JSON Lines, which io reads
@@ -380,48 +380,71 @@ def _detect_graph(records: list[Any]) -> str | None:
     return votes.most_common(1)[0][0] if votes else None
 
 
+#: Replies nested deeper than this below a top-level comment are quarantined (the Graph API nests one level).
+MAX_REPLY_DEPTH = 100
+
+
 def _graph_rows(records: list[Any], channel: str) -> pd.DataFrame:
-    """Comments and their nested replies in document order; ``source_row`` counts comment objects from 1."""
+    """Comments and their nested replies in document order; ``source_row`` counts comment objects from 1.
+
+    Replies may come as a Graph page (``{"data": [...]}``) or as a bare list. They are walked with a stack,
+    not recursion, so any depth is read; a reply deeper than ``MAX_REPLY_DEPTH``, a field holding a list or an
+    object where one value belongs, and replies that are not a list each become a quarantine row.
+    """
     spec = _GRAPH[channel]
     rows: list[dict[str, Any]] = []
-
-    def walk(items: Iterable[Any], parent: str | None) -> None:
-        for record in items:
-            number = len(rows) + 1
-            if not isinstance(record, dict):
-                what = f"not a comment object (a JSON {type(record).__name__})"
-                rows.append({"source_row": number, "reason": what})
-                continue
-            who: dict[str, Any] = record["from"] if isinstance(record.get("from"), dict) else {}
-            if channel == "facebook":
-                author = who.get("id") or who.get("name")
-            else:
-                author = record.get("username") or who.get("username") or who.get("id")
-            own_parent = record.get("parent")
-            rows.append(
-                {
-                    "source_row": number,
-                    "reason": pd.NA,
-                    "comment_id": _text(record.get("id")),
-                    "parent_id": _text(own_parent.get("id") if isinstance(own_parent, dict) else None)
-                    or _text(record.get("parent_id"))
-                    or parent,
-                    "author": _text(author),
-                    "text": record.get(spec.text),
-                    "created_at": record.get(spec.time),
-                    "likes": record.get("like_count"),
-                }
-            )
-            nested = record.get(spec.nested)
-            if isinstance(nested, dict) and isinstance(nested.get("data"), list):
-                walk(nested["data"], _text(record.get("id")))
-
-    walk(records, None)
+    todo: list[tuple[Any, str | None, int]] = [(record, None, 0) for record in reversed(records)]
+    while todo:
+        record, parent, depth = todo.pop()
+        number = len(rows) + 1
+        if not isinstance(record, dict):
+            what = f"not a comment object (a JSON {type(record).__name__})"
+            rows.append({"source_row": number, "reason": what})
+            continue
+        who: dict[str, Any] = record["from"] if isinstance(record.get("from"), dict) else {}
+        if channel == "facebook":
+            author = who.get("id") or who.get("name")
+        else:
+            author = record.get("username") or who.get("username") or who.get("id")
+        own_parent = record.get("parent")
+        fields = {"id": record.get("id"), spec.text: record.get(spec.text), spec.time: record.get(spec.time)}
+        fields |= {"like_count": record.get("like_count"), "author": author}
+        plural = [
+            f"{k} is a JSON {type(v).__name__}" for k, v in fields.items() if isinstance(v, list | dict)
+        ]
+        reason = (
+            f"{plural[0]}, not a single value"
+            if plural
+            else f"reply nested deeper than {MAX_REPLY_DEPTH} levels"
+            if depth > MAX_REPLY_DEPTH
+            else pd.NA
+        )
+        rows.append(
+            {
+                "source_row": number,
+                "reason": reason,
+                "comment_id": _text(fields["id"]),
+                "parent_id": _text(own_parent.get("id") if isinstance(own_parent, dict) else None)
+                or _text(record.get("parent_id"))
+                or parent,
+                "author": _text(author),
+                "text": None if plural else fields[spec.text],
+                "created_at": None if plural else _text(fields[spec.time]),
+                "likes": None if plural else fields["like_count"],
+            }
+        )
+        nested = record.get(spec.nested)
+        replies = nested.get("data") if isinstance(nested, dict) else nested
+        if isinstance(replies, list):
+            todo.extend((reply, _text(record.get("id")), depth + 1) for reply in reversed(replies))
+        elif replies is not None:
+            kind = type(replies).__name__
+            what = f"unreadable {spec.nested} of comment {number} (a JSON {kind}, not a list)"
+            rows.append({"source_row": len(rows) + 1, "reason": what})
     frame = pd.DataFrame(
         rows,
         columns=["source_row", "reason", "comment_id", "parent_id", "author", "text", "created_at", "likes"],
     )
-    frame["created_at"] = parse_datetimes(frame["created_at"].astype("str"))
     frame["text"] = frame["text"].astype("str")
     return frame
 

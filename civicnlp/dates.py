@@ -4,6 +4,10 @@ Accepted shapes (a naive time is Seoul local time; a time with an offset or ``Z`
 ``2024-05-16 13:05``, ``2024-05-16T13:05:07.123+09:00``, ``2024-05-16T04:05:07+0000``, ``2024.05.16``,
 ``2024. 5. 16. 13:05``, ``2024/05/16``, ``2024년 5월 16일 오후 1:05``, ``2024년 5월 16일 13시 5분``,
 ``24.5.16`` (two-digit years are 20xx). Anything else, and impossible dates (month 13, 25:00), give ``NaT``.
+
+Dates are parsed at microsecond resolution (years 1..9999) and only dates inside ``EARLIEST``..``LATEST`` are
+returned: a comment of year 9999 or 0001 is an export error, not a date to plot, and nanosecond timestamps end
+in 2262. ``outside_window`` tells such cells apart from unreadable ones, so callers can say why.
 """
 
 from __future__ import annotations
@@ -15,6 +19,10 @@ import numpy as np
 import pandas as pd
 
 TIMEZONE = "Asia/Seoul"
+#: The window of accepted dates (Seoul time), both days included.
+EARLIEST = pd.Timestamp("1990-01-01", tz=TIMEZONE)
+LATEST = pd.Timestamp("2100-12-31 23:59:59.999999", tz=TIMEZONE)
+_WIDE = f"datetime64[us, {TIMEZONE}]"
 
 _AMPM = r"오전|오후|AM|PM|am|pm|a\.m\.|p\.m\."
 _DATE_RE = re.compile(
@@ -39,30 +47,47 @@ def _as_text(values: pd.Series) -> pd.Series:
 
 
 def parse_datetimes(values: pd.Series) -> pd.Series:
-    """Parse a column of dates into ``datetime64[ns, Asia/Seoul]``; unparseable or impossible dates -> NaT."""
+    """Parse a column of dates into ``datetime64[ns, Asia/Seoul]``; unparseable, impossible or out-of-window
+    dates -> NaT."""
+    wide = _parse_wide(values)
+    return wide.where(_inside(wide)).dt.as_unit("ns")
+
+
+def outside_window(values: pd.Series) -> pd.Series:
+    """True where a cell is a readable date outside ``EARLIEST``..``LATEST``, which ``parse_datetimes`` reads
+    as NaT."""
+    wide = _parse_wide(values)
+    return wide.notna() & ~_inside(wide)
+
+
+def _inside(wide: pd.Series) -> pd.Series:
+    return (wide >= EARLIEST) & (wide <= LATEST)
+
+
+def _parse_wide(values: pd.Series) -> pd.Series:
+    """``datetime64[us, Asia/Seoul]``, which holds every year a date string can write."""
     if isinstance(values.dtype, pd.DatetimeTZDtype):
-        return values.dt.tz_convert(TIMEZONE).astype(f"datetime64[ns, {TIMEZONE}]")
+        return values.dt.as_unit("us").dt.tz_convert(TIMEZONE)
     if pd.api.types.is_datetime64_dtype(values.dtype):
-        localized = values.dt.tz_localize(TIMEZONE, ambiguous="NaT", nonexistent="NaT")
-        return localized.astype(f"datetime64[ns, {TIMEZONE}]")
+        return _localize(values.dt.as_unit("us"))
     # exports repeat timestamps (minute resolution), so parse each distinct string once
     codes, uniques = pd.factorize(_as_text(values))
     parsed = _parse_strings(pd.Series(uniques, dtype="str"))
     if not len(parsed):
-        return pd.Series(pd.NaT, index=values.index, dtype=f"datetime64[ns, {TIMEZONE}]")
+        return pd.Series(pd.NaT, index=values.index, dtype=_WIDE)
     taken = parsed.array.take(codes, allow_fill=True)  # code -1 (missing) -> NaT
     return pd.Series(taken, index=values.index)
 
 
 def _parse_strings(text: pd.Series) -> pd.Series:
     """Exact common formats at C speed first; the Korean-shape regex only for what is left."""
-    result = pd.Series(pd.NaT, index=text.index, dtype=f"datetime64[ns, {TIMEZONE}]")
+    result = pd.Series(pd.NaT, index=text.index, dtype=_WIDE)
     todo = text.notna()
     for fmt in _FAST_FORMATS:
         if not todo.any():
             return result
         aware = "%z" in fmt
-        parsed = pd.to_datetime(text[todo], format=fmt, errors="coerce", utc=aware)
+        parsed = pd.to_datetime(text[todo], format=fmt, errors="coerce", utc=aware).dt.as_unit("us")
         parsed = parsed.dt.tz_convert(TIMEZONE) if aware else _localize(parsed)
         result[parsed[parsed.notna()].index] = parsed[parsed.notna()]
         todo &= result.isna()
@@ -100,7 +125,7 @@ def _parse_korean(text: pd.Series) -> pd.Series:
     )
     fields = fields.where(fields["hour"].between(0, 23) & fields["minute"].between(0, 59), np.nan)
     fields.loc[~fields["second"].between(0, 59), "year"] = np.nan
-    naive = pd.to_datetime(fields, errors="coerce")
+    naive = pd.to_datetime(fields, errors="coerce").dt.as_unit("us")
     offset = _offset_minutes(parts["tz"])
     local = _localize(naive)
     converted = (naive - pd.to_timedelta(offset.fillna(0), unit="min")).dt.tz_localize("UTC")

@@ -14,6 +14,16 @@ Decisions worth knowing:
 - NUL bytes are removed while reading (they are never content); other control characters are kept for
   ``civicnlp.normalize`` to handle.
 - A row gets one reason, the first failing check in the order of ``_Spec.checks``.
+- Every cell is bounded: free text (``_Spec.free_text`` and columns outside the contract) up to
+  ``MAX_TEXT_CHARS``, every other contract column up to ``MAX_FIELD_CHARS``; a longer cell quarantines its row
+  (``text longer than 20,000 characters``), it is never cut silently. Dates must lie in
+  ``civicnlp.dates.EARLIEST``..``LATEST`` (``created_at outside 1990-01-01..2100-12-31``) and counts must be
+  whole numbers from 0 that fit an int64 (else ``bad likes``).
+- Hostile files are refused or quarantined before they cost memory or time: an XLSX sheet spanning more
+  than ``MAX_XLSX_CELLS`` is refused before it is loaded (``_check_xlsx_size``); blank sheet rows are skipped
+  as blank CSV lines are; a quote left open becomes an ``unclosed quote`` row naming its line instead of
+  swallowing the rows below; a file mixing UTF-8 and CP949 lines is refused naming them; JSON nested past
+  Python's parser is a ``DataContractError``.
 """
 
 from __future__ import annotations
@@ -22,18 +32,21 @@ import csv
 import io
 import json
 import os
+import posixpath
 import re
+import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from xml.parsers import expat
 
 import charset_normalizer
 import numpy as np
 import pandas as pd
 
 from civicnlp import config
-from civicnlp.dates import parse_datetimes
+from civicnlp.dates import EARLIEST, LATEST, outside_window, parse_datetimes
 from civicnlp.exceptions import CapturedAtRequired, DataContractError, ParameterError
 
 __all__ = [
@@ -53,6 +66,7 @@ __all__ = [
     "load_releases",
     "neutralize_formulas",
     "parse_columns",
+    "parse_json",
     "read_rows",
     "read_table",
     "redact",
@@ -184,10 +198,13 @@ def read_rows(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
             raise DataContractError(
                 f"{path.name}: not a table file but {what}; expected one of {TABLE_SUFFIXES}"
             )
+    if suffix == ".xlsx":
+        _check_xlsx_size(raw, path.name)
     try:
         if suffix == ".xlsx":
-            frame = pd.read_excel(io.BytesIO(raw), dtype=object, engine="calamine")
-            return _numbered(frame, start=2), _no_rejects()
+            frame = _numbered(pd.read_excel(io.BytesIO(raw), dtype=object, engine="calamine"), start=2)
+            blank = ~frame.drop(columns="source_row").apply(_present).any(axis=1)
+            return frame[~blank], _no_rejects()  # as blank CSV lines, blank sheet rows are layout, not rows
         if suffix == ".parquet":
             return _numbered(pd.read_parquet(io.BytesIO(raw)), start=1), _no_rejects()
     except Exception as exc:  # calamine/pyarrow raise many types for a corrupt file
@@ -196,6 +213,144 @@ def read_rows(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     if suffix in (".jsonl", ".ndjson", ".json"):
         return _read_jsonl(text, path.name)
     return _read_delimited(text, TEXT_SUFFIXES.get(suffix), path.name)
+
+
+#: The most cells an XLSX sheet may span, rows x columns counted from A1, as declared and as its cells lie.
+MAX_XLSX_CELLS = 2_000_000
+#: The most bytes the parts of an XLSX file may unpack to.
+MAX_XLSX_BYTES = 256 * 2**20
+_CELL_REF = re.compile(r"([A-Z]{0,3})([0-9]{0,7})")
+
+
+def _check_xlsx_size(raw: bytes, name: str) -> None:
+    """Refuse an XLSX file whose first sheet spans more than ``MAX_XLSX_CELLS`` (or that unpacks to more than
+    ``MAX_XLSX_BYTES``) before calamine loads it: calamine allocates the whole A1..last-cell rectangle, so one
+    stray cell at XFD1048576 in a 5 KB file asks for 512 GB and aborts the process.
+
+    The sheet's XML is streamed: its ``<dimension ref=...>`` is checked, and so is every row and cell, since a
+    sheet may have no dimension or a false one.
+    """
+    try:
+        book = zipfile.ZipFile(io.BytesIO(raw))
+        unpacked = sum(info.file_size for info in book.infolist())
+        if unpacked > MAX_XLSX_BYTES:
+            raise DataContractError(
+                f"{name}: the XLSX file unpacks to {unpacked:,} bytes, over civicnlp's {MAX_XLSX_BYTES:,}"
+            )
+        for sheet in _first_sheet(book):
+            with book.open(sheet) as stream:
+                _check_sheet(stream, name)
+    except (zipfile.BadZipFile, KeyError, OSError, expat.ExpatError) as exc:
+        raise DataContractError(f"{name}: cannot read as XLSX: {exc}") from exc
+
+
+def _first_sheet(book: zipfile.ZipFile) -> list[str]:
+    """The part holding the workbook's first sheet (what pandas reads), or every worksheet part if the
+    workbook does not say."""
+    names = book.namelist()
+    worksheets = [n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")]
+    first: list[str] = []
+    relations: dict[str, str] = {}
+
+    def on_start(tag: str, attrs: dict[str, str]) -> None:
+        local = tag.rsplit(":", 1)[-1]
+        if local == "sheet" and not first:
+            first.extend(v for k, v in attrs.items() if k.rsplit(":", 1)[-1] == "id")
+        elif local == "Relationship" and "Id" in attrs and "Target" in attrs:
+            relations[attrs["Id"]] = attrs["Target"]
+
+    for part in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels"):
+        if part in names:
+            parser = expat.ParserCreate()
+            parser.StartElementHandler = on_start
+            with book.open(part) as stream:
+                parser.ParseFile(stream)
+    target = relations.get(first[0]) if first else None
+    if target is None:
+        return worksheets
+    path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+    return [path] if path in names else worksheets
+
+
+_TAG = rb"<(?:[\w.-]+:)?%s(?=[\s>/])"
+_REF = rb"[^>]*?\br\s*=\s*[\"']\$?([A-Za-z]{0,3})\$?([0-9]{0,7})[\"']"
+_SHEET_PATTERNS = {
+    "cells": re.compile(_TAG % b"c"),
+    "placed cells": re.compile(_TAG % b"c" + _REF),
+    "rows": re.compile(_TAG % b"row"),
+    "placed rows": re.compile(_TAG % b"row" + _REF),
+    "dimension": re.compile(_TAG % b"dimension" + rb"[^>]*?\bref\s*=\s*[\"']([^\"']*)[\"']"),
+}
+
+
+def _check_sheet(stream: Any, name: str) -> None:
+    """Scan a sheet's XML in chunks for its declared and its actual extent (cells that carry their ``r``
+    reference); a sheet with cells or rows placed by order alone is walked element by element instead."""
+    found = dict.fromkeys(("cells", "placed cells", "rows", "placed rows"), 0)
+    rows = columns = 0
+    tail = b""
+    while chunk := stream.read(1 << 22):
+        data = tail + chunk
+        cut = data.rfind(b">") + 1
+        text, tail = data[:cut], data[cut:]
+        for what in ("cells", "rows"):
+            found[what] += len(_SHEET_PATTERNS[what].findall(text))
+        for what in ("placed cells", "placed rows"):
+            refs = _SHEET_PATTERNS[what].findall(text)
+            found[what] += len(refs)
+            rows = max(rows, *(int(d) for d in {d for _, d in refs} if d), 0)
+            letters = {a.decode() for a, _ in refs if a}
+            columns = max(columns, *(_cell_position(a, 0, 0)[1] for a in letters), 0)
+        declared = _SHEET_PATTERNS["dimension"].findall(text)
+        if declared:
+            _refuse_extent(*_cell_position(declared[0].decode().split(":")[-1], 1, 1), name, "declares")
+        _refuse_extent(rows, columns, name, "has cells spanning")
+    if found["cells"] != found["placed cells"] or found["rows"] != found["placed rows"]:
+        stream.seek(0)
+        _walk_sheet(stream, name)
+
+
+def _refuse_extent(rows: int, columns: int, name: str, what: str) -> None:
+    if rows * columns > MAX_XLSX_CELLS:
+        raise DataContractError(
+            f"{name}: the sheet {what} {rows:,} rows x {columns:,} columns = {rows * columns:,} cells;"
+            f" civicnlp reads at most {MAX_XLSX_CELLS:,}: delete stray cells far from the table"
+            " (Ctrl+End shows the last one) or save the comments as CSV"
+        )
+
+
+def _walk_sheet(stream: Any, name: str) -> None:
+    """Every row and cell in order, for sheets whose cells do not all say where they are."""
+    extent = {"rows": 0, "columns": 0}
+    place = {"row": 0, "column": 0}
+
+    def on_start(tag: str, attrs: dict[str, str]) -> None:
+        local = tag.rsplit(":", 1)[-1]
+        if local == "row":
+            place["row"] = _cell_position(attrs.get("r", ""), place["row"] + 1, 0)[0]
+            place["column"] = 0
+        elif local == "c":
+            row, column = _cell_position(attrs.get("r", ""), place["row"], place["column"] + 1)
+            place.update(row=row, column=column)
+            extent.update(rows=max(extent["rows"], row), columns=max(extent["columns"], column))
+            _refuse_extent(extent["rows"], extent["columns"], name, "has cells spanning")
+
+    parser = expat.ParserCreate()
+    parser.StartElementHandler = on_start
+    parser.ParseFile(stream)
+
+
+def _cell_position(ref: str, row: int, column: int) -> tuple[int, int]:
+    """``"XFD12"`` -> (12, 16384); a missing part keeps the given row or column."""
+    hit = _CELL_REF.fullmatch(ref.strip().replace("$", "").upper())
+    if hit is None:
+        return row, column
+    letters, digits = hit.groups()
+    if letters:
+        column = 0
+        for letter in letters:
+            column = column * 26 + ord(letter) - ord("A") + 1
+    return (int(digits) if digits else row), column
 
 
 def _no_rejects() -> pd.DataFrame:
@@ -213,14 +368,15 @@ def decode_text(raw: bytes, name: str) -> str:
     """UTF-8 (with or without BOM) first, then what charset-normalizer finds, asking it about CP949 first.
 
     EUC-KR is read as its superset CP949. Asking unrestricted first would misread short Korean files
-    (it calls some of them Big5 or UTF-16).
+    (it calls some of them Big5 or UTF-16). A file that is UTF-8 on some lines and not on others (rows pasted
+    from two exports) is refused naming the lines: one decoding would turn either part into mojibake.
     """
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return raw.decode("utf-16")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        pass
+        _refuse_mixed(raw, name)
     sample = raw[:200_000]
     best = charset_normalizer.from_bytes(sample, cp_isolation=["cp949"]).best()
     best = best or charset_normalizer.from_bytes(sample).best()
@@ -242,6 +398,29 @@ def decode_text(raw: bytes, name: str) -> str:
 _KOREAN = {"euc_kr", "cp949", "uhc", "ks_c_5601_1987"}
 
 
+def _refuse_mixed(raw: bytes, name: str) -> None:
+    """Raise when some non-ASCII lines are UTF-8 and others are not (a Hangul line in CP949 never is)."""
+    utf8, other = [], []
+    for number, line in enumerate(raw.split(b"\n"), start=1):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            other.append(number)
+        else:
+            utf8.append(number)
+    if utf8 and other:
+
+        def few(numbers: list[int]) -> str:
+            return ", ".join(map(str, numbers[:5])) + (", ..." if len(numbers) > 5 else "")
+
+        raise DataContractError(
+            f"{name}: mixed text encodings: line(s) {few(other)} are not UTF-8 (CP949/EUC-KR?) while"
+            f" line(s) {few(utf8)} are UTF-8; save the whole file in one encoding (UTF-8)"
+        )
+
+
 def _looks_like_text(text: str) -> bool:
     sample = text[:20_000]
     control = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\r\n")
@@ -255,43 +434,110 @@ def _read_delimited(text: str, delimiter: str | None, name: str) -> tuple[pd.Dat
     limit = csv.field_size_limit()
     csv.field_size_limit(2**31 - 1)  # the default 128 KiB would reject a long pasted comment
     try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        rows, broken = _records(text, delimiter)
     except csv.Error as exc:
         raise DataContractError(f"{name}: cannot parse as a delimited table: {exc}") from exc
     finally:
         csv.field_size_limit(limit)
-    while rows and not any(cell.strip() for cell in rows[0]):
-        rows.pop(0)
-    if not rows:
+    start = next((i for i, row in enumerate(rows) if any(cell.strip() for cell in row)), None)
+    if start is None:
         raise DataContractError(f"{name}: the file has no header row")
-    header = [cell.strip() for cell in rows[0]]
+    header = [cell.strip() for cell in rows[start]]
     _check_header(header, name)
     width = len(header)
-    body = rows[1:]
+    body = rows[start + 1 :]
     numbers = np.arange(2, 2 + len(body), dtype="int64")
     lengths = np.fromiter((len(r) for r in body), dtype="int64", count=len(body))
     blank_line = lengths == 0  # csv yields [] for an empty line: a layout artefact, not a row
-    good = lengths == width
-    bad = ~good & ~blank_line
+    unclosed = np.zeros(len(body), dtype="bool")
+    unclosed[[i - start - 1 for i in broken]] = True  # the header is never a broken line
+    good = (lengths == width) & ~unclosed
+    bad = ~good & ~blank_line & ~unclosed
     frame = pd.DataFrame([r for r, ok in zip(body, good, strict=True) if ok], columns=header, dtype="str")
     if not len(frame):
         frame = pd.DataFrame({h: pd.Series(dtype="str") for h in header})
     frame.insert(0, "source_row", numbers[good])
     bad_rows = [r for r, b in zip(body, bad, strict=True) if b]
-    rejects = pd.DataFrame(
+    ragged = pd.DataFrame(
         {
             "source_row": numbers[bad].astype("int64"),
             "reason": "ragged row",
             "raw": [f"{len(r)} fields, expected {width}: " + delimiter.join(r) for r in bad_rows],
         }
     )
-    return frame, rejects
+    quotes = pd.DataFrame(
+        {
+            "source_row": numbers[unclosed].astype("int64"),
+            "reason": "unclosed quote",
+            "raw": [f"line {broken[int(i) + start + 1]}: {body[i][0]}" for i in np.flatnonzero(unclosed)],
+        }
+    )
+    rejects = pd.concat([ragged, quotes], ignore_index=True) if len(quotes) else ragged
+    return frame, rejects.sort_values("source_row", kind="stable").reset_index(drop=True)
+
+
+def _records(text: str, delimiter: str) -> tuple[list[list[str]], dict[int, int]]:
+    """The CSV records of ``text``, and {record index: line number} for lines whose quote never closes.
+
+    A quoted cell may span lines (a comment with line breaks), but a quote left open on line 3 would swallow
+    the comments below it into one cell. A record spanning lines is taken as such a swallow when it has the
+    wrong number of fields or when one of its later lines is a whole row by itself: then its first line alone
+    becomes the record (``[line]``, listed in the dict) and reading starts again on the next line.
+    """
+    lines = io.StringIO(text, newline="").readlines()
+    records: list[list[str]] = []
+    broken: dict[int, int] = {}
+    width = 0
+    start = 0
+    while start < len(lines):
+        chunk = list(csv.reader((lines[i] for i in range(start, len(lines))), delimiter=delimiter))
+        line = start  # where the record being looked at starts
+        for k, fields in enumerate(chunk):
+            span = 1 + _line_breaks(fields)
+            if not width:
+                width = len(fields) if any(cell.strip() for cell in fields) else 0
+            elif span > 1 and _swallowed(fields, lines[line + 1 : line + span], width, delimiter):
+                records.extend(chunk[:k])
+                broken[len(records)] = line + 1
+                records.append([lines[line].rstrip("\r\n")])
+                start = line + 1
+                break
+            line += span
+        else:
+            records.extend(chunk)
+            break
+    return records, broken
+
+
+def _line_breaks(fields: list[str]) -> int:
+    """Line breaks inside a record's cells: the lines it spans, less one."""
+    joined = "".join(fields)
+    if "\n" not in joined and "\r" not in joined:
+        return 0
+    return joined.count("\n") + joined.count("\r") - joined.count("\r\n")
+
+
+def _swallowed(fields: list[str], later: list[str], width: int, delimiter: str) -> bool:
+    if len(fields) != width:
+        return True
+    return any(len(next(csv.reader([line], delimiter=delimiter), [])) == width for line in later)
 
 
 def _check_header(header: list[str], name: str) -> None:
     if len(header) != len(set(header)):
         dupes = sorted({h for h in header if header.count(h) > 1})
         raise DataContractError(f"{name}: the header repeats column names {dupes}")
+
+
+def parse_json(text: str, name: str) -> Any:
+    """``json.loads``, with nesting too deep for Python's parser (about 1,000 levels) as a clear error."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise DataContractError(
+            f"{name}: JSON nested too deeply to read (over about 1,000 levels;"
+            " a Graph API page nests fewer than 10)"
+        ) from None
 
 
 def _read_jsonl(text: str, name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -302,7 +548,7 @@ def _read_jsonl(text: str, name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     lines: list[tuple[int, Any]] = []
     if text.lstrip()[:1] in ("[", "{"):
         try:
-            whole = json.loads(text)
+            whole = parse_json(text, name)
         except json.JSONDecodeError:
             whole = None
         if isinstance(whole, dict) and isinstance(whole.get("data"), list):
@@ -313,8 +559,8 @@ def _read_jsonl(text: str, name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
         for number, line in enumerate(text.splitlines(), start=1):
             if line.strip():
                 try:
-                    lines.append((number, json.loads(line)))
-                except json.JSONDecodeError:
+                    lines.append((number, parse_json(line, name)))
+                except (json.JSONDecodeError, DataContractError):
                     lines.append((number, line))
     good = [(n, rec) for n, rec in lines if isinstance(rec, dict)]
     bad = [
@@ -353,6 +599,13 @@ def _found(frame: pd.DataFrame) -> list[str]:
 # ---------------------------------------------------------------- validation
 
 
+#: The longest free-text cell (a comment, a release body, any column outside the contract), in characters.
+MAX_TEXT_CHARS = 20_000
+#: The longest id, channel, author, date or count cell, in characters.
+MAX_FIELD_CHARS = 200
+_INT64_MAX = np.iinfo("int64").max
+
+
 @dataclass(frozen=True)
 class _Spec:
     kind: str
@@ -362,9 +615,14 @@ class _Spec:
     nonblank: tuple[str, ...]
     dates: tuple[str, ...]
     counts: tuple[str, ...] = ()
+    free_text: tuple[str, ...] = ()
 
     def checks(self) -> tuple[str, ...]:
         return (*self.nonblank, *self.dates, *self.counts)
+
+    def max_chars(self, column: str) -> int:
+        contract = (*self.required, *self.optional)
+        return MAX_FIELD_CHARS if column in contract and column not in self.free_text else MAX_TEXT_CHARS
 
 
 COMMENTS = _Spec(
@@ -375,6 +633,7 @@ COMMENTS = _Spec(
     nonblank=("comment_id", "campaign_id", "channel", "text"),
     dates=("created_at",),
     counts=("likes",),
+    free_text=("text",),
 )
 CAMPAIGNS = _Spec(
     "campaigns",
@@ -383,6 +642,7 @@ CAMPAIGNS = _Spec(
     optional=("channels", "hashtags", "release_id", "captured_at"),
     nonblank=("campaign_id", "name"),
     dates=("start", "end"),
+    free_text=("name", "channels", "hashtags"),
 )
 RELEASES = _Spec(
     "releases",
@@ -391,6 +651,7 @@ RELEASES = _Spec(
     optional=("department", "url"),
     nonblank=("release_id", "campaign_id", "body"),
     dates=("published_at",),
+    free_text=("title", "body", "department", "url"),
 )
 
 
@@ -487,10 +748,16 @@ def _validate(frame: pd.DataFrame, rejects: pd.DataFrame, spec: _Spec, name: str
             out[column] = text_cells(frame[column])
         else:
             out[column] = pd.Series(pd.NA, index=frame.index, dtype="str")
+    for column in _found(frame):
+        limit = spec.max_chars(column)
+        flag(_longer(frame[column], limit), f"{column} longer than {limit:,} characters")
     for column in spec.checks():
         if column in spec.nonblank:
             flag(out[column].isna(), f"blank {column}")
         elif column in spec.dates:
+            unread = out[column].isna() & _present(frame[column])
+            outside = outside_window(frame.loc[unread, column]).reindex(frame.index, fill_value=False)
+            flag(outside, f"{column} outside {EARLIEST:%Y-%m-%d}..{LATEST:%Y-%m-%d}")
             flag(out[column].isna(), f"bad {column}")
         elif column in frame.columns:
             flag(out[column].isna() & _present(frame[column]), f"bad {column}")
@@ -532,12 +799,24 @@ def text_cells(values: pd.Series) -> pd.Series:
     return text.where(_present(values) & (text.str.strip() != ""), pd.NA)
 
 
+def _longer(values: pd.Series, limit: int) -> pd.Series:
+    """True where a cell is a string of more than ``limit`` characters."""
+    if pd.api.types.is_object_dtype(values.dtype):  # spreadsheet and JSON cells: text next to numbers
+        return values.map(lambda v: isinstance(v, str) and len(v) > limit).astype("bool")
+    if pd.api.types.is_string_dtype(values.dtype):
+        return (values.str.len() > limit).fillna(False).astype("bool")
+    return pd.Series(False, index=values.index)
+
+
 def _counts(values: pd.Series) -> pd.Series:
-    """Counts as Int64; blank -> NA, and anything but a whole number >= 0 -> NA (flagged by the caller)."""
-    text = values.astype("str").str.strip().str.replace(",", "", regex=False)
-    number = pd.to_numeric(text.where(_present(values)), errors="coerce")
-    whole = number.notna() & (number >= 0) & (number % 1 == 0)
-    return number.where(whole).astype("Int64")
+    """Counts as Int64; blank -> NA, and anything but a whole number from 0 to the int64 maximum -> NA
+    (flagged by the caller). ``1,234`` and ``3.0`` (a spreadsheet's float) are read as whole numbers; digits
+    are read exactly, never through a float."""
+    text = values.astype("str").str.strip().str.replace(",", "", regex=False).where(_present(values))
+    digits = text.str.extract(r"^\+?0*(\d{1,19})(?:\.0*)?$", expand=False)
+    codes, uniques = pd.factorize(digits)
+    fits = pd.array([n if (n := int(d)) <= _INT64_MAX else None for d in uniques], dtype="Int64")
+    return pd.Series(fits.take(codes, allow_fill=True), index=values.index)
 
 
 # ---------------------------------------------------------------- the campaign layout

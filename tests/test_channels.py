@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import stat
@@ -440,3 +441,90 @@ def test_danggeun_text_that_looks_like_a_time(tmp_path: Path) -> None:
     path.write_text("송도댁\n송도동 · 1시간 전\n지난번 공지는\n3일 전\n이었어요\n", encoding="utf-8")
     data = channels.read_channel(path, campaign_id="c", captured_at=CAPTURED).data
     assert data["text"].tolist() == ["지난번 공지는\n3일 전\n이었어요"]
+
+
+def _fb(n: int, **fields: object) -> dict[str, object]:
+    return {"id": f"p_{n}", "message": f"댓글 {n}", "created_time": "2024-05-16T08:13:00+0000", **fields}
+
+
+def _nested_replies(depth: int) -> str:
+    """A Facebook page whose comment has replies nested ``depth`` levels deep (written without recursion)."""
+    record = '{"id": "p_%d", "message": "댓글", "created_time": "2024-05-16T08:13:00+0000"'
+    opening = "".join(record % n + ', "comments": {"data": [' for n in range(depth))
+    return '{"data": [' + opening + record % depth + "}" + "]}}" * depth + "]}"
+
+
+def test_replies_nested_past_the_depth_bound_are_quarantined_not_a_recursion_error(tmp_path: Path) -> None:
+    depth = channels.MAX_REPLY_DEPTH + 20
+    path = tmp_path / "fb.json"
+    path.write_text(_nested_replies(depth))
+    result = channels.read_channel(path, campaign_id="c")
+    accounted(result)
+    assert result.rows_in == depth + 1
+    assert len(result.data) == channels.MAX_REPLY_DEPTH + 1
+    assert result.reasons().to_dict() == {f"reply nested deeper than {channels.MAX_REPLY_DEPTH} levels": 20}
+    assert result.data["parent_id"].iloc[5] == "p_4"
+
+
+def test_json_nested_900_replies_deep_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "fb.json"
+    path.write_text(_nested_replies(900))
+    with pytest.raises(DataContractError, match=r"fb\.json: JSON nested too deeply"):
+        channels.read_channel(path, campaign_id="c")
+
+
+def test_replies_given_as_a_bare_list_are_read_and_counted(tmp_path: Path) -> None:
+    path = tmp_path / "fb.json"
+    page = {"data": [_fb(1, comments=[_fb(2), _fb(3)]), _fb(4, comments={"data": [_fb(5)]})]}
+    path.write_text(json.dumps(page, ensure_ascii=False))
+    result = channels.read_channel(path, campaign_id="c")
+    accounted(result)
+    assert result.data["comment_id"].tolist() == ["p_1", "p_2", "p_3", "p_4", "p_5"]
+    assert result.data["parent_id"].fillna("").tolist() == ["", "p_1", "p_1", "", "p_4"]
+
+
+def test_replies_that_are_not_a_list_are_a_quarantine_row(tmp_path: Path) -> None:
+    path = tmp_path / "fb.json"
+    path.write_text(json.dumps({"data": [_fb(1, comments={"data": "p_2, p_3"})]}))
+    result = channels.read_channel(path, campaign_id="c")
+    accounted(result)
+    assert result.rows_in == 2
+    assert result.reasons().to_dict() == {"unreadable comments of comment 1 (a JSON str, not a list)": 1}
+
+
+@pytest.mark.parametrize(
+    ("fields", "reason"),
+    [
+        ({"message": ["참여", "합니다"]}, "message is a JSON list, not a single value"),
+        ({"message": {"text": "참여"}}, "message is a JSON dict, not a single value"),
+        ({"id": ["p_1"]}, "id is a JSON list, not a single value"),
+        ({"like_count": [3]}, "like_count is a JSON list, not a single value"),
+        ({"like_count": 1e308}, "bad likes"),
+        ({"like_count": 99999999999999999999}, "bad likes"),
+        ({"like_count": -2}, "bad likes"),
+        ({"created_time": "9999-12-31T00:00:00+0000"}, "created_at outside 1990-01-01..2100-12-31"),
+        ({"created_time": "0001-01-01T00:00:00+0000"}, "created_at outside 1990-01-01..2100-12-31"),
+    ],
+)
+def test_graph_fields_that_are_not_one_sane_value_are_quarantined(
+    tmp_path: Path, fields: dict[str, object], reason: str
+) -> None:
+    path = tmp_path / "fb.json"
+    path.write_text(json.dumps({"data": [_fb(1, **fields), _fb(2)]}, ensure_ascii=False))
+    result = channels.read_channel(path, "facebook", campaign_id="c")
+    accounted(result)
+    assert result.data["comment_id"].tolist() == ["p_2"]
+    assert result.reasons().to_dict() == {reason: 1}
+    assert not result.quarantine.astype("str").apply(lambda c: c.str.contains(r"\['참여'")).any().any()
+
+
+def test_a_message_over_the_cell_cap_is_quarantined_not_cut(tmp_path: Path) -> None:
+    path = tmp_path / "fb.json"
+    long = "가" * (io.MAX_TEXT_CHARS + 1)
+    path.write_text(
+        json.dumps({"data": [_fb(1, message=long), _fb(2)]}, ensure_ascii=False), encoding="utf-8"
+    )
+    result = channels.read_channel(path, campaign_id="c")
+    accounted(result)
+    assert result.data["text"].tolist() == ["댓글 2"]
+    assert result.reasons().to_dict() == {"text longer than 20,000 characters": 1}

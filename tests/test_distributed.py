@@ -340,3 +340,19 @@ def test_write_csv_parts_streams_what_write_table_writes(annotated_pair, tmp_pat
     pd.testing.assert_frame_equal(
         pd.read_csv(tmp_path / "dask.csv", dtype=str), pd.read_csv(tmp_path / "pandas.csv", dtype=str)
     )
+
+
+def test_out_of_range_dates_and_counts_are_quarantined_on_dask(cluster, tmp_path):
+    source = tmp_path / "c.csv"
+    source.write_text(
+        "comment_id,campaign_id,channel,text,created_at,likes\n"
+        "c1,camp,facebook,좋아요,2024-05-16 10:00,1\n"
+        "c2,camp,facebook,좋아요,9999-12-31,1\n"
+        "c3,camp,facebook,좋아요,2262-04-12,1\n"
+        "c4,camp,facebook,좋아요,2024-05-16,99999999999999999999\n"
+        "c5,camp,facebook,좋아요,2024-05-16,1e308\n",
+        encoding="utf-8",
+    )
+    summary = dist.annotate_dask([source], tmp_path / "out", scheduler=cluster.scheduler_address)
+    assert (summary.rows_in, summary.annotated, summary.quarantined) == (5, 1, 4)
+    assert summary.reasons == {"created_at outside 1990-01-01..2100-12-31": 2, "bad likes": 2}

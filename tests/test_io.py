@@ -5,7 +5,11 @@ from __future__ import annotations
 import csv
 import json
 import re
+import resource
 import shutil
+import subprocess
+import sys
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +28,7 @@ GOOD = [
     "2,c,facebook,주차 요금 너무 비싸요,2024.05.17,0",
 ]
 LONG = "가" * 200_000
+NEXT_EIGHT = [f"{n},c,blog,댓글 {n},2024-05-16,1" for n in range(4, 12)]
 
 
 def csv_text(*rows: str) -> str:
@@ -50,7 +55,13 @@ MESSY = [
     ),
     ("NUL bytes", csv_text("1,c,danggeun,참여\x00합니다,2024-05-16 13:05,3", GOOD[1]).encode(), 2, {}),
     ("control chars", csv_text("1,c,danggeun,참여\x07합\x1b니다\x0b,2024-05-16 13:05,3").encode(), 1, {}),
-    ("200 KB cell", csv_text(f'1,c,blog,"{LONG}",2024-05-16 13:05,0', GOOD[1]).encode(), 2, {}),
+    (
+        "200 KB cell",
+        csv_text(f'1,c,blog,"{LONG}",2024-05-16 13:05,0', GOOD[1]).encode(),
+        1,
+        {"text longer than 20,000 characters": 1},
+    ),
+    ("20,000-character cell", csv_text(f'1,c,blog,"{LONG[:20_000]}",2024-05-16 13:05,0').encode(), 1, {}),
     ("multi-line cell", csv_text('1,c,blog,"첫 줄\n둘째 줄, 쉼표",2024-05-16 13:05,0').encode(), 1, {}),
     (
         "broken dates",
@@ -90,6 +101,26 @@ MESSY = [
         {"bad likes": 3},
     ),
     ("blank lines", ("\n" + csv_text(GOOD[0], "", GOOD[1]) + "\n\n").encode(), 2, {}),
+    (
+        "unclosed quote",
+        csv_text(GOOD[0], '3,c,blog,"닫히지 않은 따옴표,2024-05-16,1', *NEXT_EIGHT).encode(),
+        9,
+        {"unclosed quote": 1},
+    ),
+    (
+        "unclosed quote in the last cell",
+        csv_text(GOOD[0], '3,c,blog,내용,2024-05-16,"1', GOOD[1]).encode(),
+        2,
+        {"unclosed quote": 1},
+    ),
+    (
+        "unclosed quote then a multi-line cell",
+        csv_text(
+            '3,c,blog,"열린 따옴표,2024-05-16,1', '1,c,blog,"첫 줄\n둘째 줄",2024-05-16,0', GOOD[1]
+        ).encode(),
+        2,
+        {"unclosed quote": 1},
+    ),
     ("header only", (HEADER + "\n").encode(), 0, {}),
 ]
 
@@ -107,13 +138,31 @@ def test_messy_csv_rows_are_kept_or_quarantined_with_a_reason(
     assert result.quarantine["source_row"].between(2, content.count(b"\n") + 1).all()
 
 
+def test_an_unclosed_quote_is_quarantined_with_its_line_not_swallowing_the_rows_below(tmp_path: Path) -> None:
+    path = tmp_path / "comments.csv"
+    multi_line = '2,c,blog,"첫 줄\n둘째 줄",2024-05-16,0'
+    rows = csv_text(multi_line, '3,c,blog,"닫히지 않은,2024-05-16,1', *NEXT_EIGHT)
+    path.write_text("\n\n" + rows, encoding="utf-8")  # blank lines above the header move every line down
+    result = io.load_comments(path)
+    accounted(result)
+    assert result.data["comment_id"].tolist() == ["2", *(str(n) for n in range(4, 12))]
+    assert result.data["text"].iloc[0] == "첫 줄\n둘째 줄"
+    row = result.quarantine.iloc[0]
+    assert (row["source_row"], row["reason"]) == (3, "unclosed quote")
+    assert row["raw"] == 'line 6: 3,c,blog,"닫히지 않은,2024-05-16,1'
+    with pytest.raises(DataContractError, match="unclosed quote"):
+        io.read_table(path)
+
+
 def test_text_survives_intact(tmp_path: Path) -> None:
     path = tmp_path / "c.csv"
     path.write_bytes(
-        csv_text(f'1,c,blog,"{LONG}",2024-05-16 13:05,0', "2,c,blog,참여\x00합니다,2024-05-16,0").encode()
+        csv_text(
+            f'1,c,blog,"{LONG[:20_000]}",2024-05-16 13:05,0', "2,c,blog,참여\x00합니다,2024-05-16,0"
+        ).encode()
     )
     text = io.load_comments(path).data["text"].tolist()
-    assert text == [LONG, "참여합니다"]
+    assert text == [LONG[:20_000], "참여합니다"]
 
 
 @pytest.mark.parametrize("text", ["부평", "좋아요 ㅋㅋ", "참여합니다", "주차장 유료화 반대합니다"])
@@ -171,6 +220,14 @@ BAD_FILES = [
     ("jsonl of non-objects", "c.jsonl", b"[1, 2]\n3\n", "not a JSON Lines table"),
     ("missing columns", "c.csv", "comment_id,내용\n1,참여\n".encode(), "missing required comments column(s)"),
     ("duplicate header", "c.csv", (HEADER + ",text\n").encode(), "repeats column names"),
+    (
+        "utf-8 and cp949 lines",
+        "c.csv",
+        csv_text(GOOD[0]).encode()
+        + (GOOD[1] + "\n").encode("cp949")
+        + "3,c,blog,감사,2024-05-16,0\n".encode(),
+        "mixed text encodings: line(s) 3 are not UTF-8 (CP949/EUC-KR?) while line(s) 2, 4 are UTF-8",
+    ),
 ]
 
 
@@ -441,6 +498,233 @@ def test_campaigns_and_releases(tmp_path: Path) -> None:
     loaded = io.load_releases(releases)
     accounted(loaded)
     assert loaded.reasons().to_dict() == {"blank body": 1}
+
+
+OUTSIDE = "created_at outside 1990-01-01..2100-12-31"
+
+
+@pytest.mark.parametrize(
+    ("created_at", "likes", "reason"),
+    [
+        ("9999-12-31", "1", OUTSIDE),
+        ("0001-01-01", "1", OUTSIDE),
+        ("2262-04-12", "1", OUTSIDE),
+        ("1989-12-31 23:59", "1", OUTSIDE),
+        ("2101-01-01", "1", OUTSIDE),
+        ("9999년 12월 31일 오후 1:05", "1", OUTSIDE),
+        ("2024-05-16", "99999999999999999999", "bad likes"),
+        ("2024-05-16", "9223372036854775808", "bad likes"),
+        ("2024-05-16", "1e308", "bad likes"),
+        ("2024-05-16", "1" * 300, "likes longer than 200 characters"),
+        ("2024-05-16 13:05" + " " * 300, "1", "created_at longer than 200 characters"),
+    ],
+)
+def test_out_of_range_values_quarantine_their_row_only(
+    tmp_path: Path, created_at: str, likes: str, reason: str
+) -> None:
+    path = tmp_path / "comments.csv"
+    path.write_text(csv_text(GOOD[0], f"3,c,blog,내용,{created_at},{likes}", GOOD[1]), encoding="utf-8")
+    result = io.load_comments(path)
+    accounted(result)
+    assert result.data["comment_id"].tolist() == ["1", "2"]
+    assert result.quarantine[["source_row", "reason"]].values.tolist() == [[3, reason]]
+
+
+def test_jsonl_counts_that_do_not_fit_int64_are_quarantined(tmp_path: Path) -> None:
+    base = '"campaign_id": "c", "channel": "facebook", "text": "좋아요", "created_at": "2024-05-16"'
+    path = tmp_path / "c.jsonl"
+    path.write_text(
+        "\n".join(
+            "{" + f'"comment_id": "{n}", {base}, "likes": {likes}' + "}"
+            for n, likes in enumerate(["3", "1e308", "99999999999999999999", "-1", "2.0"], start=1)
+        ),
+        encoding="utf-8",
+    )
+    result = io.load_comments(path)
+    accounted(result)
+    assert result.data["likes"].tolist() == [3, 2]
+    assert result.quarantine[["source_row", "reason"]].values.tolist() == [
+        [2, "bad likes"],
+        [3, "bad likes"],
+        [4, "bad likes"],
+    ]
+
+
+def test_window_edges_and_the_largest_count_are_kept(tmp_path: Path) -> None:
+    path = tmp_path / "comments.csv"
+    path.write_text(
+        csv_text("1,c,blog,내용,1990-01-01 00:00,9223372036854775807", "2,c,blog,내용,2100-12-31 23:59,0"),
+        encoding="utf-8",
+    )
+    data = io.load_comments(path).data
+    assert data["likes"].tolist() == [2**63 - 1, 0]
+    assert data["created_at"].dt.year.tolist() == [1990, 2100]
+
+
+def test_parquet_timestamps_outside_the_window_are_quarantined(tmp_path: Path) -> None:
+    frame = pd.DataFrame(
+        {
+            "comment_id": ["1", "2"],
+            "campaign_id": "c",
+            "channel": "blog",
+            "text": "내용",
+            "created_at": pd.to_datetime(["2024-05-16", "9999-12-31"]).as_unit("us"),
+            "likes": [1, 2],
+        }
+    )
+    frame.to_parquet(tmp_path / "c.parquet")
+    result = io.load_comments(tmp_path / "c.parquet")
+    accounted(result)
+    assert result.reasons().to_dict() == {OUTSIDE: 1}
+
+
+def test_campaign_and_release_dates_outside_the_window_are_quarantined(tmp_path: Path) -> None:
+    campaigns = tmp_path / "campaigns.csv"
+    campaigns.write_text(
+        "campaign_id,name,start,end\na,A,2024-05-16,2024-05-24\nb,B,0001-01-01,9999-12-31\n", encoding="utf-8"
+    )
+    result = io.load_campaigns(campaigns)
+    accounted(result)
+    assert result.reasons().to_dict() == {"start outside 1990-01-01..2100-12-31": 1}
+    releases = tmp_path / "releases.csv"
+    releases.write_text(
+        "release_id,campaign_id,title,body,published_at\nr1,a,제목,본문,2262-04-12\n", encoding="utf-8"
+    )
+    reasons = io.load_releases(releases).reasons().to_dict()
+    assert reasons == {"published_at outside 1990-01-01..2100-12-31": 1}
+
+
+def test_long_cells_outside_the_contract_are_quarantined_too(tmp_path: Path) -> None:
+    path = tmp_path / "comments.csv"
+    path.write_text(
+        "comment_id,campaign_id,channel,text,created_at,memo\n"
+        f"1,c,blog,내용,2024-05-16,{'x' * 20_001}\n2,c,blog,내용,2024-05-16,{'x' * 20_000}\n",
+        encoding="utf-8",
+    )
+    result = io.load_comments(path)
+    accounted(result)
+    assert result.reasons().to_dict() == {"memo longer than 20,000 characters": 1}
+    assert result.data["comment_id"].tolist() == ["2"]
+
+
+# ---------------------------------------------------------------- hostile spreadsheets
+
+_NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+_RELS = 'xmlns="http://schemas.openxmlformats.org/package/2006/relationships"'
+_DOC = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def _xlsx(path: Path, rows: str, dimension: str | None = None) -> Path:
+    """A minimal workbook written by hand, so that its sheet XML says exactly what a test needs."""
+    dim = f'<dimension ref="{dimension}"/>' if dimension else ""
+    parts = {
+        "[Content_Types].xml": '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" ContentType="application/'
+        'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/'
+        'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>',
+        "_rels/.rels": f'<Relationships {_RELS}><Relationship Id="rId1"'
+        f' Type="{_DOC}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        "xl/workbook.xml": f'<workbook {_NS} xmlns:r="{_DOC}">'
+        '<sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        "xl/_rels/workbook.xml.rels": f'<Relationships {_RELS}><Relationship Id="rId1"'
+        f' Type="{_DOC}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
+        "xl/worksheets/sheet1.xml": f"<worksheet {_NS}>{dim}<sheetData>{rows}</sheetData></worksheet>",
+    }
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as book:
+        for name, xml in parts.items():
+            book.writestr(name, '<?xml version="1.0" encoding="UTF-8"?>' + xml)
+    return path
+
+
+def _row(number: int, *cells: str, placed: bool = True) -> str:
+    def cell(column: str, text: str) -> str:
+        where = f' r="{column}{number}"' if placed else ""
+        return f'<c{where} t="inlineStr"><is><t>{text}</t></is></c>'
+
+    return (
+        f'<row r="{number}">' + "".join(cell(c, t) for c, t in zip("ABCDE", cells, strict=False)) + "</row>"
+    )
+
+
+_SHEET_HEAD = _row(1, "comment_id", "campaign_id", "channel", "text", "created_at")
+_SHEET_ROW = _row(2, "1", "c", "blog", "참여합니다", "2024-05-16 13:05")
+_FAR = '<row r="{0}"><c r="{1}{0}" t="inlineStr"><is><t>x</t></is></c></row>'
+
+
+def _in_a_subprocess(path: Path) -> subprocess.CompletedProcess[str]:
+    """Load ``path`` in a child process limited to 2 GB and 60 s, so a crash cannot take pytest with it."""
+    code = "import sys\nfrom civicnlp import io\nprint(io.load_comments(sys.argv[1]).summary())"
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (2 * 2**30, 2 * 2**30))
+
+    return subprocess.run(
+        [sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=60, preexec_fn=limit
+    )
+
+
+@pytest.mark.parametrize(
+    ("rows", "dimension", "message"),
+    [
+        (_FAR.format(1048576, "XFD"), None, "has cells spanning 1,048,576 rows x 16,384 columns"),
+        (_FAR.format(1048576, "XFD"), "A1:E2", "has cells spanning 1,048,576 rows x 16,384 columns"),
+        (_FAR.format(2000, "XFD"), None, "has cells spanning 2,000 rows x 16,384 columns"),
+        (_FAR.format(8000, "XFD"), None, "has cells spanning 8,000 rows x 16,384 columns"),
+        ("", "A1:XFD1048576", "declares 1,048,576 rows x 16,384 columns"),
+        ('<row r="300">' + "<c/>" * 16_384 + "</row>", None, "has cells spanning 300 rows x 6,667 columns"),
+    ],
+    ids=[
+        "XFD1048576",
+        "XFD1048576 under a false dimension",
+        "XFD2000",
+        "XFD8000",
+        "declared",
+        "unplaced cells",
+    ],
+)
+def test_xlsx_spanning_too_many_cells_is_refused_before_loading(
+    tmp_path: Path, rows: str, dimension: str | None, message: str
+) -> None:
+    path = _xlsx(tmp_path / "hostile.xlsx", _SHEET_HEAD + _SHEET_ROW + rows, dimension)
+    assert path.stat().st_size < 60_000
+    done = _in_a_subprocess(path)
+    assert done.returncode == 1, done.stderr[-2000:]
+    assert "DataContractError: hostile.xlsx: the sheet " + message in done.stderr
+    assert f"at most {io.MAX_XLSX_CELLS:,}" in done.stderr
+
+
+def test_xlsx_within_the_cell_cap_loads(tmp_path: Path) -> None:
+    rows = "".join(
+        _row(n, str(n), "c", "blog", "내용", "2024-05-16", placed=n % 2 == 0) for n in range(2, 50)
+    )
+    path = _xlsx(tmp_path / "fine.xlsx", _SHEET_HEAD + rows + _FAR.format(300, "Z"), "A1:E49")
+    result = io.load_comments(path)
+    accounted(result)
+    assert result.rows_kept == 48
+    assert result.reasons().to_dict() == {"blank comment_id": 1}
+
+
+def test_blank_xlsx_rows_are_skipped_as_blank_csv_lines_are(tmp_path: Path) -> None:
+    styled = "".join(
+        f'<row r="{n}" s="1" customFormat="1"><c r="A{n}" s="1"/></row>' for n in range(3, 20_003)
+    )
+    last = _row(20_003, "2", "c", "blog", "두 번째", "2024-05-17")
+    path = _xlsx(tmp_path / "styled.xlsx", _SHEET_HEAD + _SHEET_ROW + styled + last, "A1:E20003")
+    result = io.load_comments(path)
+    accounted(result)
+    assert result.rows_in == 2
+    assert result.data["comment_id"].tolist() == ["1", "2"]
+
+
+def test_a_zip_that_is_not_a_workbook_is_a_contract_error(tmp_path: Path) -> None:
+    path = tmp_path / "c.xlsx"
+    with zipfile.ZipFile(path, "w") as book:
+        book.writestr("readme.txt", "not a workbook")
+    with pytest.raises(DataContractError, match=r"c\.xlsx: cannot read as XLSX"):
+        io.load_comments(path)
 
 
 # ---------------------------------------------------------------- the shipped sample
