@@ -207,6 +207,8 @@ def read_channel(
         raise ParameterError(
             f"unknown channel {channel!r}; known: {', '.join(CHANNELS)} (or none to detect it)"
         )
+    if campaign_id is not None:
+        io.check_campaign_id(campaign_id)
     paths = list(_expand(path_or_paths))
     if not paths:
         raise ParameterError(f"no export files in {path_or_paths}")

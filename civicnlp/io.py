@@ -518,9 +518,13 @@ def _line_breaks(fields: list[str]) -> int:
 
 
 def _swallowed(fields: list[str], later: list[str], width: int, delimiter: str) -> bool:
+    """Whether a record spanning lines swallowed rows: it has the wrong width, or one of its later lines
+    without a quote (so not the line that closes the cell) is a whole row by itself."""
     if len(fields) != width:
         return True
-    return any(len(next(csv.reader([line], delimiter=delimiter), [])) == width for line in later)
+    return any(
+        '"' not in line and len(next(csv.reader([line], delimiter=delimiter), [])) == width for line in later
+    )
 
 
 def _check_header(header: list[str], name: str) -> None:
@@ -666,6 +670,8 @@ def load_comments(
 
     ``campaign_id`` and ``channel`` fill those columns where they are missing or blank (a one-channel export).
     """
+    if campaign_id:
+        check_campaign_id(campaign_id)
     fill = {k: v for k, v in (("campaign_id", campaign_id), ("channel", channel)) if v}
     return _load(Path(path), COMMENTS, columns, fill)
 
@@ -761,6 +767,8 @@ def _validate(frame: pd.DataFrame, rejects: pd.DataFrame, spec: _Spec, name: str
             flag(out[column].isna(), f"bad {column}")
         elif column in frame.columns:
             flag(out[column].isna() & _present(frame[column]), f"bad {column}")
+    ids = out["campaign_id"]
+    flag(ids.notna() & ids.map(campaign_id_problem, na_action="ignore").notna(), "bad campaign_id")
     if spec is CAMPAIGNS:
         # a date-only end (midnight) means the whole last day: 2024-05-24 -> 2024-05-24 23:59:59
         midnight = out["end"] == out["end"].dt.normalize()

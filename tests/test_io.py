@@ -990,3 +990,20 @@ def test_write_json_masks_strings_at_any_depth_but_keeps_verbatim_parts(tmp_path
     assert back["manifest"]["files"]["comments"] == "/data/<전화번호>/comments.csv"
     path = io.write_json(record, tmp_path / "summary.json", verbatim=("manifest",))
     assert json.loads(path.read_text(encoding="utf-8"))["manifest"] == record["manifest"]
+
+
+def test_a_bad_campaign_id_in_a_table_is_a_quarantine_row(tmp_path: Path) -> None:
+    path = tmp_path / "campaigns.csv"
+    rows = ["good-1,좋은,2024-05-16,2024-05-24", "../escaped,탈출,2024-05-16,2024-05-24",
+            "alp*,별,2024-05-16,2024-05-24", '"new\nline",줄,2024-05-16,2024-05-24']  # fmt: skip
+    path.write_text("campaign_id,name,start,end\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    result = io.load_campaigns(path)
+    accounted(result)
+    assert result.data["campaign_id"].tolist() == ["good-1"]
+    assert result.quarantine["reason"].tolist() == ["bad campaign_id"] * 3
+    assert io.list_campaigns(tmp_path) == ["good-1"]
+    comments = tmp_path / "c.csv"
+    comments.write_text(csv_text(*GOOD).replace(",c,", ",../x,"), encoding="utf-8")
+    assert set(io.load_comments(comments).quarantine["reason"]) == {"bad campaign_id"}
+    with pytest.raises(ParameterError, match="campaign_id"):
+        io.load_comments(comments, campaign_id="../x")
