@@ -4,10 +4,11 @@ Matching runs on a folded view of the text: every Unicode decimal digit read as 
 full-width ASCII as ASCII (``＠``, ``－``), ``。`` as ``.``; zero-width, format, control and combining
 characters and Hangul fillers skipped. The placeholder replaces the whole original span, so raw cells are
 masked as well as normalized text, and everything outside a masked span is kept as it was. Numbers glued
-to Hangul or letters (``연락처010-1234-5678로``) are masked; numbers glued to other digits are not (they
-are part of some longer number). Between the groups of a number stands nothing, spaces, or one mark with
-spaces around it: ``- ‐ – — ― ㅡ . · / _ ~ ,`` (accounts: ``- . / _`` only); a group may be typed digit
-by digit with spaces (``0 1 0``). The kinds are tried in this order, each on what the earlier ones left:
+to Hangul or letters (``연락처010-1234-5678로``) are masked; numbers glued to other digits, or right
+after ``digit.`` (a decimal fraction), are not. Between the groups of a number stands nothing, spaces,
+or one mark with spaces around it: ``- ‐ – — ― − ㅡ . · / _ ~ , :`` (cards: not ``~ ,``; accounts:
+dashes ``. / _`` only); a group may be typed digit by digit with spaces (``0 1 0``). The kinds are tried
+in this order, each on what the earlier ones left:
 
 ==============  =============================================  ==========================================
 placeholder     masked                                         example
@@ -90,10 +91,11 @@ PLACEHOLDERS: dict[str, str] = {
 
 # --- regexes, kept together -------------------------------------------------------------------------
 _H = r"[^\S\n]"  # horizontal space: numbers never run across lines
-_DASH = "-‐‑‒–—―ㅡ"
-_MARK = rf"[{_DASH}.·/_~,]"
+_DASH = "-‐‑‒–—―−ㅡ"
+_MARK = rf"[{_DASH}.·/_~,:]"
 _SEP = rf"{_H}*+(?:{_MARK}{_H}*+)?"  # between groups: nothing, spaces, or one mark with spaces around
-_NOT_AFTER = r"(?<![\d+])"
+# not glued to a digit, nor after "digit." (a decimal fraction); a masked number counts as a digit
+_NOT_AFTER = r"(?<![\d+])(?<![\d\x00]\.)(?<!번호>\.)"
 _NOT_BEFORE = r"(?!\d)"
 
 
@@ -104,7 +106,7 @@ def _group(count: str, first: str = r"\d") -> str:
     return rf"(?:{first}\d{{{rest}}}|{first}(?:{_H}\d){{{rest}}})"
 
 
-_EMAIL_AT = rf"(?:{_H}*@{_H}*|{_H}*[(\[{{]{_H}*at{_H}*[)\]}}]{_H}*|{_H}+at{_H}+|{_H}*골뱅이{_H}*)"
+_EMAIL_AT = rf"(?:{_H}*@{_H}*|{_H}*[(\[{{]{_H}*(?:at|골뱅이){_H}*[)\]}}]{_H}*|{_H}+at{_H}+|{_H}*골뱅이{_H}*)"
 _EMAIL_DOT = rf"(?:{_H}*\.{_H}*|{_H}*[(\[{{]{_H}*dot{_H}*[)\]}}]{_H}*|{_H}+(?:dot|쩜|닷){_H}+)"
 # lengths bounded as in RFC 5321 (local part 64, label 63), so no text makes the search quadratic
 _LABEL = r"[A-Za-z0-9가-힣](?:[A-Za-z0-9가-힣\-]{0,61}[A-Za-z0-9가-힣])?"
@@ -117,10 +119,11 @@ _RRN = re.compile(
     rf"{_NOT_AFTER}(?P<birth>{_group('6')}){_SEP}"
     rf"(?P<serial>{_group('7', '[1-8]')}|[1-8]\*{{6}}|\*{{7}})(?![\d*])"
 )
+_CARD_SEP = rf"{_H}*+(?:[{_DASH}.·/_:]{_H}*+)?"  # no ',' or '~': "5026, 5027, 5028, 5029" is a list
 _CARD_MIDDLE = rf"(?:{_group('4')}|[\d*]{{4}})"
 _CARD = re.compile(
-    rf"{_NOT_AFTER}(?:{_group('4')}{_SEP}{_CARD_MIDDLE}{_SEP}{_CARD_MIDDLE}{_SEP}{_group('4')}"
-    rf"|{_group('4')}{_SEP}{_group('6')}{_SEP}{_group('5')}){_NOT_BEFORE}"
+    rf"{_NOT_AFTER}(?:{_group('4')}{_CARD_SEP}{_CARD_MIDDLE}{_CARD_SEP}{_CARD_MIDDLE}{_CARD_SEP}{_group('4')}"
+    rf"|{_group('4')}{_CARD_SEP}{_group('6')}{_CARD_SEP}{_group('5')}){_NOT_BEFORE}"
 )
 _REGIONS = "서울|부산|경기|강원|충북|충남|전북|전남|경북|경남|제주|대구|인천|광주|대전|울산|세종"
 _LICENCE_SEP = rf"{_H}*+[{_DASH}.]{_H}*+"
@@ -153,7 +156,7 @@ _BANKS = (
 _ACCOUNT_MARK = rf"{_H}*+[{_DASH}./_]{_H}*+"
 _ACCOUNT_SEP = rf"{_H}*+(?:[{_DASH}./_]{_H}*+)?"
 _ACCOUNT_CUED = re.compile(
-    rf"(?:(?:{_BANKS})(?:은행)?|계좌|입금|송금|이체)[^\d\n<>\x00]{{0,8}}?"
+    rf"(?:(?:{_BANKS})(?:은행)?|계좌|입금|송금|이체)[^\d\n<>\x00\x01]{{0,8}}?"
     rf"(?P<number>\d(?:{_ACCOUNT_SEP}\d){{9,13}})(?!{_ACCOUNT_SEP}\d)"
 )
 _ACCOUNT_SHAPE = re.compile(
@@ -176,7 +179,9 @@ _FOLDABLE = re.compile(
 )
 _SKIPPED_CATEGORIES = frozenset({"Cc", "Cf", "Mn", "Me"})
 _HANGUL_FILLERS = frozenset("\u115f\u1160\u3164\uffa0")
-_FILL = "\x00"  # stands in the view for an already masked span: no rule matches it
+# what stands in the view for an already masked span (no rule matches it): \x00 reads as a masked number
+_FILL = {"email": "\x01"}
+_FILL_NUMBER = "\x00"
 
 
 # --- validators: a regex finds the shape, these check the digits --------------------------------------
@@ -211,8 +216,10 @@ def _rrn(match: re.Match[str]) -> bool:
 
 
 def _card(match: re.Match[str]) -> bool:
-    first = _digits(match.group())[:4]
-    return first[0] in "34569" or 2221 <= int(first) <= 2720
+    digits = _digits(match.group())
+    if len(digits) == 15:
+        return digits[:2] in ("34", "37")  # 4-6-5 is American Express's grouping
+    return digits[0] in "34569" or 2221 <= int(digits[:4]) <= 2720
 
 
 def _account(match: re.Match[str]) -> bool:
@@ -272,7 +279,7 @@ def _spans(view: str, rules: tuple[Rule, ...], found: list[tuple[int, int, str]]
             if valid is None or valid(m)
         ]
         for start, end, _ in new:
-            view = view[:start] + _FILL * (end - start) + view[end:]
+            view = view[:start] + _FILL.get(kind, _FILL_NUMBER) * (end - start) + view[end:]
         found.extend(new)
     return view
 
