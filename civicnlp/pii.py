@@ -136,9 +136,10 @@ _PASSPORT = re.compile(r"(?<![A-Za-z0-9])[MSRODG](?:\d{8}|\d{3}[A-Z]\d{4})(?![A-
 _NATIONAL = (
     "(?:" + "1_[016789]|2|3_[1-3]|4_[1-4]|5_[1-5]|6_[0-4]|7_0|8_0|5_0_[2-8]".replace("_", f"{_H}?") + ")"
 )
+_INTERNATIONAL = rf"(?:\+{_H}*|00)?82{_SEP}(?:\(0\){_H}*)?0?{_H}?{_NATIONAL}"  # +82 (0)10, 0082-10, 82 10
+_DOMESTIC = rf"(?:\((?=[^()\n]{{1,8}}\)))?0{_H}?{_NATIONAL}\)?"  # 010, (02), 02)
 _PHONE = re.compile(
-    rf"{_NOT_AFTER}(?:(?:\+{_H}*|00)?82{_SEP}(?:\(0\){_H}*)?0?{_H}?{_NATIONAL}|(?:\((?=[^()\n]{{1,8}}\)))?0{_H}?{_NATIONAL}\)?)"
-    rf"{_SEP}{_group('3,4')}{_SEP}{_group('4')}{_NOT_BEFORE}"
+    rf"{_NOT_AFTER}(?:{_INTERNATIONAL}|{_DOMESTIC}){_SEP}{_group('3,4')}{_SEP}{_group('4')}{_NOT_BEFORE}"
 )
 _KO_DIGIT = "[0-9공영일이삼사오육륙칠팔구]"
 _PHONE_SPELLED = re.compile(
@@ -165,9 +166,7 @@ _ACCOUNT_SHAPE = re.compile(
 _DATE_START = re.compile(r"(?:19|20)\d\d\D+(?:0?[1-9]|1[0-2])\D+(?:0?[1-9]|[12]\d|3[01])(?!\d)")
 _NON_DIGIT = re.compile(r"\D")
 _NUMBER_CHAR = re.compile(r"[\d*]")  # any Unicode digit, and '*' for half-hidden numbers (900101-1******)
-_MIN_NUMBER_CHARS = (
-    7  # the fewest digits of a masked number (M123A4567); fewer in a text: nothing to look for
-)
+_MIN_NUMBER_CHARS = 7  # the fewest digits of a masked number (M123A4567)
 _NUMBER_HINT = re.compile(rf"[\d*](?:{_SEP}[\d*]){{6}}|\d{{3}}[A-Za-z]\d{{4}}")  # 7 digits in one number
 _EMAIL_HINT = re.compile(r"[@＠]|골뱅이|(?i:at)\b")
 _SPELLED_HINT = re.compile("[0공영][1일]")
