@@ -32,6 +32,8 @@ FLAG_COUNTS = {
     "is_spam": "spam",
 }
 Z95 = 1.959963984540054
+#: The fewest comments a share is stated (or drawn) for; below it, reports give counts.
+MIN_SHARE_N = 30
 SEOUL = "Asia/Seoul"
 #: How the summary sentences name the channels; others appear as they are.
 CHANNEL_NAMES = {"danggeun": "당근", "facebook": "페이스북", "instagram": "인스타그램", "blog": "블로그"}
@@ -166,12 +168,14 @@ def sentiment_shares(
 def topic_shares(
     annotated: pd.DataFrame, by: Sequence[str] = (), *, column: str = "policy_area"
 ) -> pd.DataFrame:
-    """Topic counts and shares per group (``by`` + ``column``, ``n``, ``share``), biggest first."""
+    """Topic counts and shares per group (``by`` + ``column``, ``n``, ``share`` with its 95% Wilson ``low``
+    and ``high``), biggest first."""
     df = _prepare(annotated, by)
     _require(df, [column])
     counts = _sum_by(df.assign(n=1), [*by, column], ["n"])
     totals = counts.groupby(list(by), sort=False)["n"].transform("sum") if by else counts["n"].sum()
     counts["share"] = counts["n"] / totals
+    counts["low"], counts["high"] = wilson_interval(counts["n"], totals)
     return counts.sort_values(
         [*by, "n", column], ascending=[True] * len(by) + [False, True], ignore_index=True
     )
@@ -394,7 +398,7 @@ def summarize(
 
     ``releases`` (columns ``title``/``body``) adds message uptake: the share of the release's top-20 nouns
     that comments mention; the nouns come from ``tokenizer`` (default: ``Tokenizer(pos="nouns")``). The
-    biggest concern is the noun that most distinguishes negative opinions from the other opinions (z > 1.96).
+    concerns (grouped negative and needs-reply comments) are added by ``civicnlp.findings``.
     Topics and top keywords are those of the opinions (no entries, no spam): in a comment-to-enter event the
     entry lines would otherwise fill them with 참여 and 응모.
     """
@@ -433,25 +437,14 @@ def summarize(
     if "toxicity" in annotated.columns:
         summary["toxic_share"] = _num(toxic_share(annotated).loc[0, "share"])
     summary["top_keywords"] = []
-    summary["biggest_concern"] = None
     if "nouns" in annotated.columns:
         summary["top_keywords"] = [
             {"token": str(r["token"]), "comments": int(r["comments"])}
             for r in top_keywords(opinions, top).to_dict("records")
         ]
-        negative = opinions["sentiment"].eq("negative")
-        words = distinguishing_words(opinions.loc[negative, "nouns"], opinions.loc[~negative, "nouns"], top=1)
-        words = words[(words["group"] == "a") & (words["z"] > Z95)]
-        if len(words):
-            w = words.iloc[0]
-            summary["biggest_concern"] = {
-                "token": str(w["token"]),
-                "count": int(w["count_a"]),
-                "z": _num(w["z"]),
-            }
     summary["message_uptake"] = None
     if releases is not None and len(releases) and "nouns" in annotated.columns:
-        uptake = message_uptake(_release_nouns(releases, tokenizer), annotated["nouns"])
+        uptake = message_uptake(release_nouns(releases, tokenizer), annotated["nouns"])
         if len(uptake):
             summary["message_uptake"] = {
                 "share": _num(uptake["taken_up"].mean()),
@@ -462,7 +455,8 @@ def summarize(
     return summary
 
 
-def _release_nouns(releases: pd.DataFrame, tokenizer: Any) -> list[list[str]]:
+def release_nouns(releases: pd.DataFrame, tokenizer: Any = None) -> list[list[str]]:
+    """The nouns of each release's title and body (``tokenizer`` default: ``Tokenizer(pos="nouns")``)."""
     from civicnlp.normalize import normalize_series
     from civicnlp.tokenize import Tokenizer
 
@@ -497,56 +491,76 @@ def _pct(share: float | None) -> str:
 
 
 def summary_sentences(summary: Mapping[str, Any]) -> list[str]:
-    """The summary in plain Korean sentences, generated from the numbers of :func:`summarize`."""
+    """The summary in plain Korean sentences, generated from the numbers of :func:`summarize` (and the
+    ``concerns`` a report adds). Each sentence names the comments it counts: 전체 댓글, or 의견 댓글 (no
+    entries, no spam); a share of fewer than :data:`MIN_SHARE_N` comments is given as a count."""
     out: list[str] = []
     n = summary.get("comments", 0)
     if not n:
         return ["분석할 댓글이 없습니다."]
+    entries = summary.get("entries")
+    entry_part = (
+        f"{entries:,}건({_pct(summary.get('entry_share'))})"
+        if entries is not None
+        else _pct(summary.get("entry_share"))
+    )
     out.append(
-        f"댓글 {n:,}건(참여자 {summary.get('participants', 0):,}명) 중 "
-        f"{_pct(summary.get('entry_share'))}가 응모 댓글이었습니다."
+        f"전체 댓글 {n:,}건(참여자 {summary.get('participants', 0):,}명) 중 {entry_part}이 응모 댓글입니다."
     )
     if summary.get("repeat_participants"):
-        out.append(f"두 번 이상 댓글을 단 참여자는 {summary['repeat_participants']:,}명입니다.")
+        out.append(f"참여자 중 두 번 이상 댓글을 단 사람은 {summary['repeat_participants']:,}명입니다.")
     channels = summary.get("by_channel") or []
     if len(channels) > 1:
         name = CHANNEL_NAMES.get(channels[0]["channel"], channels[0]["channel"])
-        out.append(f"채널별로는 {name} 댓글이 {channels[0]['comments']:,}건으로 가장 많았습니다.")
+        out.append(f"전체 댓글은 {name} 채널이 {channels[0]['comments']:,}건으로 가장 많았습니다.")
     sentiment = summary.get("opinion_sentiment") or {}
-    if sentiment.get("n"):
+    said = sentiment.get("n") or 0
+    if said >= MIN_SHARE_N:
         pos = (sentiment.get("positive") or {}).get("share")
         neg = (sentiment.get("negative") or {}).get("share")
         net = sentiment.get("net")
         net_text = "-" if net is None else f"{net * 100:+.0f}%p"
         out.append(
-            f"응모를 제외한 의견 댓글 {sentiment['n']:,}건의 순감성은 {net_text}입니다"
+            f"응모와 스팸을 뺀 의견 댓글 {said:,}건의 순감성(긍정−부정)은 {net_text}입니다"
             f"(긍정 {_pct(pos)}, 부정 {_pct(neg)})."
         )
+    elif said:
+        pos = ((sentiment.get("positive") or {}).get("count")) or 0
+        neg = ((sentiment.get("negative") or {}).get("count")) or 0
+        out.append(f"의견 댓글이 {said:,}건뿐이라 비율 대신 건수로 적습니다: 긍정 {pos:,}건, 부정 {neg:,}건.")
     topics = summary.get("topics") or []
-    if topics:
-        out.append(f"가장 많이 다뤄진 주제는 ‘{topics[0]['policy_area']}’({_pct(topics[0]['share'])})입니다.")
+    if topics and said >= MIN_SHARE_N:
+        top = topics[0]
+        out.append(f"의견 댓글의 정책 분야는 ‘{top['policy_area']}’가 {_pct(top['share'])}로 가장 많습니다.")
     keywords = summary.get("top_keywords") or []
     if keywords:
+        words = ", ".join(f"‘{k['token']}’({k['comments']:,}건)" for k in keywords[:3])
+        out.append(f"의견 댓글에서 가장 많이 언급된 명사는 {words}입니다.")
+    concerns = summary.get("concerns") or []
+    if concerns:
+        named = ", ".join(f"‘{c['name']}’({c['comments']:,}건)" for c in concerns[:3])
         out.append(
-            "가장 많이 언급된 단어는 " + ", ".join(f"‘{k['token']}’" for k in keywords[:3]) + "입니다."
+            f"부정·질문·요청 의견을 주제별로 묶으면 {named} 순으로 많습니다(캠페인 자체의 용어는 뺐습니다)."
         )
-    concern = summary.get("biggest_concern")
-    if concern:
-        out.append(f"부정 의견에서 두드러진 단어는 ‘{concern['token']}’({concern['count']:,}회)입니다.")
     if summary.get("actionable"):
-        out.append(f"답변이 필요한 질문·불만 댓글이 {summary['actionable']:,}건 있습니다.")
+        out.append(f"답변이 필요한 질문·요청 댓글이 {summary['actionable']:,}건 있습니다(중복·스팸 제외).")
     uptake = summary.get("message_uptake")
     if uptake:
-        out.append(
-            f"보도자료 핵심어 {uptake['keywords']}개 중 {_pct(uptake['share'])}가 댓글에서 언급되었습니다."
-        )
+        share = _pct(uptake["share"])
+        out.append(f"보도자료 핵심어 {uptake['keywords']}개 중 {share}가 댓글(전체)에서 언급되었습니다.")
     flagged = [
         (summary.get("duplicates", 0), "중복"),
         (summary.get("near_duplicates", 0), "유사 중복"),
         (summary.get("spam", 0), "스팸"),
     ]
     if any(count for count, _ in flagged):
-        out.append(", ".join(f"{label} {count:,}건" for count, label in flagged) + "을 걸러냈습니다.")
+        out.append(
+            "전체 댓글 중 "
+            + ", ".join(f"{label} {count:,}건" for count, label in flagged)
+            + "이 있습니다. 스팸은 의견 분석에서 뺐고, 중복은 모든 건수에 그대로 들어 있습니다."
+        )
     if summary.get("toxic_share"):
-        out.append(f"공격적이거나 혐오 표현이 담긴 댓글은 {_pct(summary['toxic_share'])}입니다.")
+        out.append(
+            f"공격적이거나 혐오 표현으로 분류된 댓글은 전체 댓글의 {_pct(summary['toxic_share'])}입니다."
+        )
     return out

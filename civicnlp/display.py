@@ -17,9 +17,25 @@ from typing import Any, TextIO
 
 import pandas as pd
 
+from civicnlp.aggregate import MIN_SHARE_N
 from civicnlp.io import redact
+from civicnlp.labels import COLUMN_LABELS, channel_name, for_reader
 
-__all__ = ["MAX_ROWS", "collect_warnings", "escape_markdown", "markdown", "table", "warnings_note"]
+__all__ = [
+    "MAX_ROWS",
+    "collect_warnings",
+    "concerns_table",
+    "escape_markdown",
+    "files_table",
+    "markdown",
+    "models_table",
+    "next_steps_table",
+    "sentiment_table",
+    "share_cell",
+    "table",
+    "themes_table",
+    "warnings_note",
+]
 
 _MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|~:])")
 _LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029]+")
@@ -58,16 +74,18 @@ def table(
     max_rows: int = MAX_ROWS,
 ) -> Any:
     """A pandas ``Styler`` of ``frame``'s first ``max_rows`` rows, without its index, masked by
-    :func:`civicnlp.io.redact` and with every cell and label HTML-escaped.
+    :func:`civicnlp.io.redact`, in the reader's words (:func:`civicnlp.labels.for_reader`) and with every cell
+    and label HTML-escaped.
 
     When rows are left out (``total``, the size of the list ``frame`` was cut from, or ``frame`` itself is
     longer than ``max_rows``), the caption says "상위 N건 / 전체 M건".
     """
     total = max(len(frame), total or 0)
-    shown = redact(frame.head(max_rows))
+    shown = for_reader(redact(frame.head(max_rows)))
+    formats = {COLUMN_LABELS.get(k, k): v for k, v in (formatter or {}).items()}
     styled = (
         shown.style.hide(axis="index")
-        .format(formatter=dict(formatter or {}), precision=precision, escape="html", na_rep="-")
+        .format(formatter=formats, precision=precision, escape="html", na_rep="-")
         .format_index(escape="html", axis=1)
         .set_properties(None, **{"text-align": "left", "white-space": "normal", "overflow-wrap": "anywhere"})
     )
@@ -123,3 +141,112 @@ def warnings_note(seen: list[str]) -> Any:
         n=len(seen),
         kinds=", ".join(kinds),
     )
+
+
+# ---------------------------------------------------------------- the report's tables, in the reader's words
+
+ROLE_NAMES = {
+    "sentiment": "감성",
+    "policy_area": "정책 분야",
+    "toxicity": "공격성",
+    "news_section": "뉴스 분야",
+}
+
+
+def share_cell(count: int, n: int) -> str:
+    """``35% (31–40%)``: a share with its 95% Wilson interval; ``n건 중 k건`` below the minimum sample."""
+    from civicnlp.aggregate import wilson_interval
+
+    if n < MIN_SHARE_N:
+        return f"{count:,}건 / {n:,}건"
+    low, high = (float(v) for v in wilson_interval(count, n))
+    return f"{count / n:.0%} ({low:.0%}–{high:.0%})"
+
+
+def files_table(files: Mapping[str, Any]) -> pd.DataFrame:
+    """The run's input files by their name in the data folder, with the first 16 digits of their sha256."""
+    from civicnlp.report import file_sha256
+
+    return pd.DataFrame(
+        [{"입력": name, "sha256 (앞 16자리)": file_sha256(path)[:16]} for name, path in files.items()]
+    )
+
+
+def sentiment_table(shares: pd.DataFrame) -> pd.DataFrame:
+    """``civicnlp.aggregate.sentiment_shares`` by channel as the reader's table: each class's share with its
+    interval (counts below the minimum sample) and the net sentiment in %p."""
+    rows = []
+    for row in shares.to_dict("records"):
+        n = int(row["n"])
+        record = {"채널": channel_name(row["channel"]), "의견 댓글": f"{n:,}"}
+        for name, label in (("negative", "부정"), ("neutral", "중립"), ("positive", "긍정")):
+            if f"n_{name}" in row:
+                record[label] = share_cell(int(row[f"n_{name}"]), n)
+        net = row.get("net_sentiment")
+        record["순감성(긍정−부정)"] = (
+            "-" if n < MIN_SHARE_N or net is None or net != net else f"{net * 100:+.0f}%p"
+        )
+        rows.append(record)
+    return pd.DataFrame(rows)
+
+
+def models_table(cards: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
+    """One row per model: its role, name, training date and key validation figure."""
+    rows = []
+    for role, card in cards.items():
+        validation = card.get("validation") or {}
+        figure = validation.get("macro_f1") if isinstance(validation, Mapping) else None
+        corpus = card.get("corpus")
+        rows.append(
+            {
+                "역할": ROLE_NAMES.get(role, role),
+                "모델": str(card.get("name", role)),
+                "버전": str(card.get("civicnlp_version", "-")),
+                "학습일": str(card.get("trained_at", "-"))[:10],
+                "학습 말뭉치": corpus.get("name", ", ".join(map(str, corpus)))
+                if isinstance(corpus, Mapping)
+                else str(corpus or "-"),
+                "검증 macro-F1": "-" if figure is None else f"{float(figure):.3f}",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def next_steps_table(steps: list[Mapping[str, str]]) -> pd.DataFrame:
+    """The recommendations of ``civicnlp.findings.next_steps``, numbered."""
+    return pd.DataFrame([{"순서": i, **step} for i, step in enumerate(steps, start=1)])
+
+
+def concerns_table(concerns: pd.DataFrame, opinions: int) -> pd.DataFrame:
+    """``civicnlp.findings.concerns`` as the reader's table: words, comments, share of the opinion comments
+    with its interval, channels and one or two masked examples."""
+    rows = [
+        {
+            "우려(핵심어)": c["name"],
+            "댓글 수": f"{c['comments']:,}",
+            "의견 댓글 중 비율": share_cell(int(c["comments"]), opinions),
+            "채널": ", ".join(f"{channel_name(k)} {v}" for k, v in c["channels"].items()),
+            "예시 (개인정보 가림)": " / ".join(str(e)[:120] for e in c["examples"]),
+        }
+        for c in concerns.to_dict("records")
+    ]
+    return pd.DataFrame(rows)
+
+
+def themes_table(themes: pd.DataFrame, doc_themes: pd.Series, texts: pd.Series) -> pd.DataFrame:
+    """Discovered themes, named by their top words, with their size and one example comment each."""
+    rows = []
+    total = len(texts)
+    positions = doc_themes.to_numpy()
+    for theme in themes.sort_values("documents", ascending=False).to_dict("records"):
+        members = texts.iloc[positions == theme["theme"]]
+        rows.append(
+            {
+                "테마(핵심어)": "·".join(theme["keywords"][:3]),
+                "다른 핵심어": ", ".join(theme["keywords"][3:6]),
+                "댓글 수": f"{int(theme['documents']):,}",
+                "비율": share_cell(int(theme["documents"]), total),
+                "예시 (개인정보 가림)": str(members.iloc[0])[:120] if len(members) else "-",
+            }
+        )
+    return pd.DataFrame(rows)

@@ -624,6 +624,7 @@ def topic_shares_dask(annotated: Any, by: Sequence[str] = (), *, column: str = "
     counts = _group_sum(df.assign(n=1), [*by, column], ["n"])
     totals = counts.groupby(list(by), sort=False)["n"].transform("sum") if by else counts["n"].sum()
     counts["share"] = counts["n"] / totals
+    counts["low"], counts["high"] = wilson_interval(counts["n"], totals)
     return counts.sort_values(
         [*by, "n", column], ascending=[True] * len(by) + [False, True], ignore_index=True
     )

@@ -25,15 +25,16 @@ from matplotlib import font_manager
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from civicnlp.aggregate import wilson_interval
+from civicnlp.aggregate import MIN_SHARE_N, wilson_interval
 from civicnlp.exceptions import ParameterError
+from civicnlp.labels import SENTIMENT_NAMES, channel_name
 
 KOREAN_FONT = "NanumGothic"
 #: Monochrome fonts with emoji/symbol glyphs, used as a last fallback when one is installed.
 EMOJI_FONTS = ("Noto Emoji", "Symbola", "Noto Sans Symbols 2", "Segoe UI Emoji", "Segoe UI Symbol")
 SENTIMENT_ORDER = ("negative", "neutral", "positive")
 SENTIMENT_COLORS = {"negative": "#d1495b", "neutral": "#b8b8b8", "positive": "#2e86ab"}
-SENTIMENT_LABELS = {"negative": "부정", "neutral": "중립", "positive": "긍정"}
+SENTIMENT_LABELS = SENTIMENT_NAMES
 WINDOW_COLOR = "#f4d35e"
 
 
@@ -141,7 +142,9 @@ def volume_timeline(
             label="캠페인 기간",
         )
     for channel in counts.columns:
-        ax.plot(counts.index, counts[channel], marker="o", markersize=3, label=safe_label(channel))
+        ax.plot(
+            counts.index, counts[channel], marker="o", markersize=3, label=safe_label(channel_name(channel))
+        )
     ax.set_title(safe_label(title))
     ax.set_ylabel("댓글 수")
     ax.legend(loc="upper right", fontsize="small")
@@ -187,7 +190,9 @@ def sentiment_by_group(
     )
     counts, totals = _shares(frame, by, "sentiment", SENTIMENT_ORDER)
     fig, ax = _figure(8.0, 1.2 + 0.6 * max(len(counts), 1))
-    labels = [f"{safe_label(ch)} (n={totals[ch]:,})" for ch in counts.index]
+    labels = [
+        f"{safe_label(channel_name(ch) if by == 'channel' else ch)} (n={totals[ch]:,})" for ch in counts.index
+    ]
     y = np.arange(len(counts), dtype=float)
     left = np.zeros(len(counts))
     # Whiskers sit at different heights inside the bar so that adjacent segments' intervals never overlap.
@@ -218,46 +223,67 @@ def sentiment_by_group(
 
 
 def sentiment_over_time(
-    annotated: pd.DataFrame, *, freq: str = "D", title: str = "기간별 감성 비율"
+    annotated: pd.DataFrame, *, freq: str = "D", title: str = "기간별 감성 비율", min_n: int = MIN_SHARE_N
 ) -> Figure:
-    """Positive and negative shares per period with 95% Wilson bands."""
+    """Positive and negative shares per period with 95% Wilson bands, drawn only for periods with at least
+    ``min_n`` comments (a share of two comments swings from 0 to 100%). When fewer than half of the days
+    reach ``min_n``, weeks are drawn instead of days; the periods left out are counted in the title."""
     _require(annotated, ["created_at", "sentiment"], "sentiment_over_time")
-    frame = pd.DataFrame(
-        {
-            "t": pd.to_datetime(annotated["created_at"]).dt.floor(freq),
-            "sentiment": annotated["sentiment"].astype(str),
-        }
+    stamps = pd.to_datetime(annotated["created_at"])
+    sentiment = annotated["sentiment"].astype(str)
+    counts, totals = _shares(
+        pd.DataFrame({"t": stamps.dt.floor(freq), "sentiment": sentiment}), "t", "sentiment", SENTIMENT_ORDER
     )
-    counts, totals = _shares(frame, "t", "sentiment", SENTIMENT_ORDER)
+    if freq == "D" and len(totals) and (totals >= min_n).mean() < 0.5:
+        freq = "W"
+        weeks = stamps.dt.tz_localize(None) if stamps.dt.tz is not None else stamps
+        weeks = weeks.dt.to_period("W-SUN").dt.start_time
+        counts, totals = _shares(
+            pd.DataFrame({"t": weeks, "sentiment": sentiment}), "t", "sentiment", SENTIMENT_ORDER
+        )
+    enough = totals >= min_n
+    counts, totals = counts[enough.to_numpy()], totals[enough]
     fig, ax = _figure()
-    for sentiment in ("negative", "positive"):
-        if sentiment not in counts.columns:
+    for name in ("negative", "positive"):
+        if name not in counts.columns or not len(counts):
             continue
-        k, n = counts[sentiment].to_numpy(), totals.to_numpy()
+        k, n = counts[name].to_numpy(), totals.to_numpy()
         share = np.divide(k, n, out=np.zeros(len(k)), where=n > 0)
         low, high = wilson_interval(k, n)
-        color = SENTIMENT_COLORS[sentiment]
-        ax.plot(counts.index, share, marker="o", markersize=3, color=color, label=SENTIMENT_LABELS[sentiment])
+        color = SENTIMENT_COLORS[name]
+        ax.plot(counts.index, share, marker="o", markersize=3, color=color, label=SENTIMENT_LABELS[name])
         ax.fill_between(counts.index, low, high, color=color, alpha=0.2)
     ax.set_ylim(0, 1)
     ax.yaxis.set_major_formatter(mpl.ticker.PercentFormatter(1.0))
-    ax.set_title(safe_label(title))
-    ax.legend(loc="upper right", fontsize="small")
+    unit = "주" if freq == "W" else "일"
+    left_out = int((~enough).sum())
+    note = f" — {unit} 단위, {min_n}건 미만인 {left_out}개 {unit}은 생략" if left_out else f" — {unit} 단위"
+    ax.set_title(safe_label(title + note))
+    if len(counts):
+        ax.legend(loc="upper right", fontsize="small")
+    else:
+        ax.text(
+            0.5,
+            0.5,
+            f"{min_n}건 이상인 기간이 없어 비율을 그리지 않았습니다",
+            ha="center",
+            transform=ax.transAxes,
+        )
     fig.autofmt_xdate()
     return fig
 
 
 def topic_shares(
-    annotated: pd.DataFrame, *, column: str = "policy_area", top: int = 10, title: str = "주제별 비율"
+    table: pd.DataFrame, *, column: str = "policy_area", top: int = 10, title: str = "주제별 비율"
 ) -> Figure:
-    """Horizontal bars of each topic's share of comments (largest on top), with 95% Wilson whiskers."""
-    _require(annotated, [column], "topic_shares")
-    counts = annotated[column].astype(str).value_counts().head(top)
-    n = len(annotated)
-    share = counts.to_numpy() / max(n, 1)
-    below, above = _whiskers(share, *wilson_interval(counts.to_numpy(), np.full(len(counts), n)))
-    fig, ax = _figure(8.0, 1.2 + 0.4 * max(len(counts), 1))
-    labels = [safe_label(t) for t in counts.index]
+    """Horizontal bars of each topic's share (largest on top) with its 95% Wilson whisker, from
+    ``civicnlp.aggregate.topic_shares``' table (``column``, ``n``, ``share``, ``low``, ``high``)."""
+    _require(table, [column, "share", "low", "high"], "topic_shares")
+    shown = table.head(top)
+    share = shown["share"].to_numpy(dtype=float)
+    below, above = _whiskers(share, shown["low"].to_numpy(dtype=float), shown["high"].to_numpy(dtype=float))
+    fig, ax = _figure(8.0, 1.2 + 0.4 * max(len(shown), 1))
+    labels = [f"{safe_label(t)} ({n:,})" for t, n in zip(shown[column], shown["n"], strict=True)]
     ax.barh(labels, share, color="#2e86ab", xerr=[below, above], capsize=3)
     ax.invert_yaxis()
     ax.xaxis.set_major_formatter(mpl.ticker.PercentFormatter(1.0))

@@ -222,12 +222,31 @@ def test_summarize_is_json_and_matches_the_tables(annotated):
 def test_summary_sentences_come_from_the_numbers(annotated):
     summary = agg.summarize(annotated, {"campaign_id": "x"})
     sentences = agg.summary_sentences(summary)
-    assert sentences[0] == "댓글 9건(참여자 6명) 중 22%가 응모 댓글이었습니다."
-    assert any("‘주차’" in s for s in sentences)
-    assert any("답변이 필요한 질문·불만 댓글이 3건" in s for s in sentences)
+    assert sentences[0] == "전체 댓글 9건(참여자 6명) 중 2건(22%)이 응모 댓글입니다."
+    assert any("‘주차’" in s and s.startswith("의견 댓글에서") for s in sentences)
+    assert any("답변이 필요한 질문·요청 댓글이 3건" in s for s in sentences)
     assert agg.summary_sentences({"comments": 0}) == ["분석할 댓글이 없습니다."]
-    big = agg.summary_sentences({**summary, "comments": 2104, "participants": 1532, "entry_share": 0.61})
-    assert big[0] == "댓글 2,104건(참여자 1,532명) 중 61%가 응모 댓글이었습니다."
+    big = agg.summary_sentences(
+        {**summary, "comments": 2104, "participants": 1532, "entries": 1283, "entry_share": 0.61}
+    )
+    assert big[0] == "전체 댓글 2,104건(참여자 1,532명) 중 1,283건(61%)이 응모 댓글입니다."
+
+
+def test_a_small_sample_is_told_as_counts_not_shares(annotated):
+    summary = agg.summarize(annotated, {"campaign_id": "x"})
+    assert summary["opinion_sentiment"]["n"] < agg.MIN_SHARE_N
+    sentences = agg.summary_sentences(summary)
+    assert not [s for s in sentences if "순감성" in s or "정책 분야는" in s]
+    assert any(s.startswith("의견 댓글이 6건뿐이라 비율 대신 건수로") for s in sentences)
+    many = {**summary, "opinion_sentiment": {**summary["opinion_sentiment"], "n": 300}}
+    assert any("의견 댓글 300건의 순감성" in s for s in agg.summary_sentences(many))
+
+
+def test_every_summary_sentence_names_the_comments_it_counts(annotated):
+    summary = agg.summarize(annotated, {"campaign_id": "x"})
+    summary["opinion_sentiment"]["n"] = 300
+    for sentence in agg.summary_sentences(summary):
+        assert any(w in sentence for w in ("전체", "의견", "참여자", "질문·요청")), sentence
 
 
 def test_summarize_message_uptake_with_the_real_tokenizer(annotated):
@@ -263,7 +282,7 @@ def test_comments_to_read_show_each_text_once(annotated):
 
 def test_summary_sentences_name_channels_in_korean(annotated):
     sentences = agg.summary_sentences(agg.summarize(annotated))
-    assert "채널별로는 당근 댓글이 5건으로 가장 많았습니다." in sentences
+    assert "전체 댓글은 당근 채널이 5건으로 가장 많았습니다." in sentences
 
 
 def test_summarize_no_comments(annotated):

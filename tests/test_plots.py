@@ -13,7 +13,7 @@ import pytest
 from matplotlib import font_manager
 from matplotlib.figure import Figure
 
-from civicnlp import plots
+from civicnlp import aggregate, labels, plots
 from civicnlp.exceptions import ParameterError
 
 
@@ -97,7 +97,7 @@ def test_helpers_draw_without_warnings(annotated):
         plots.sentiment_by_group(annotated),
         plots.sentiment_over_time(annotated),
         plots.sentiment_by_group(annotated, by="policy_area", title="주제별 감성"),
-        plots.topic_shares(annotated),
+        plots.topic_shares(aggregate.topic_shares(annotated)),
         plots.confidence_histogram(annotated),
         plots.keyword_bars(keywords),
         plots.keyword_bars(log_odds, title="긍정 vs 부정", xlabel="z"),
@@ -114,7 +114,9 @@ def test_volume_timeline_shades_the_window_and_counts_every_comment(annotated):
     ax = fig.axes[0]
     assert len(ax.patches) == 1  # the shaded campaign window
     assert sum(line.get_ydata().sum() for line in ax.get_lines()) == len(annotated)
-    assert sorted(line.get_label() for line in ax.get_lines()) == sorted(annotated["channel"].unique())
+    assert sorted(line.get_label() for line in ax.get_lines()) == sorted(
+        labels.channel_name(c) for c in annotated["channel"].unique()
+    )  # the reader's names of the channels
 
 
 def test_sentiment_by_group_stacks_to_one(annotated):
@@ -150,5 +152,27 @@ def test_sentiment_bars_with_unanimous_groups(n):
     )
     fig = plots.sentiment_by_group(frame)
     assert len(_render(fig)) > 5_000
-    fig = plots.topic_shares(frame, column="sentiment")
+    fig = plots.topic_shares(aggregate.topic_shares(frame, column="sentiment"), column="sentiment")
     assert len(_render(fig)) > 5_000
+
+
+def test_topic_bars_and_whiskers_are_the_tables_own(annotated):
+    table = aggregate.topic_shares(annotated)
+    fig = plots.topic_shares(table)
+    widths = sorted(bar.get_width() for bar in fig.axes[0].patches)
+    assert widths == pytest.approx(sorted(table["share"]))
+    assert (table["low"] <= table["share"]).all() and (table["share"] <= table["high"]).all()
+
+
+def test_sentiment_over_time_draws_no_share_of_a_small_period():
+    days = pd.date_range("2024-05-16", periods=6, freq="D", tz="Asia/Seoul")
+    created = (
+        [days[0]] * 40 + [days[1]] * 35 + [days[2]] * 2 + [days[3]] * 40 + [days[4]] * 40 + [days[5]] * 1
+    )
+    frame = pd.DataFrame({"created_at": created, "sentiment": ["positive", "negative"] * (len(created) // 2)})
+    fig = plots.sentiment_over_time(frame)
+    lines = [line for line in fig.axes[0].get_lines() if len(line.get_xdata())]
+    assert lines and all(len(line.get_xdata()) == 4 for line in lines)  # the 2- and 1-comment days left out
+    assert "2개 일은 생략" in fig.axes[0].get_title()
+    sparse = frame.iloc[70:]  # mostly small days: weeks are drawn instead
+    assert "주 단위" in plots.sentiment_over_time(sparse).axes[0].get_title()
