@@ -34,8 +34,11 @@ lint: setup ## ruff (lint + format) and mypy
 test: lint ## lint, types, then the whole test suite
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
+# Jupyter refuses to start as root unless told; containers and CI machines often run as root.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
 lab: setup ## JupyterLab on the project's kernel
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(ROOT_FLAG)
 
 doctor: setup ## check Java, taggers, kernel, fonts, data home
 	$(VENV)/bin/civicnlp doctor

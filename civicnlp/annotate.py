@@ -599,6 +599,10 @@ def annotate_file(
 ) -> AnnotateResult:
     """Read a comments file, annotate it, and write the outputs (what ``civicnlp annotate`` does).
 
+    ``out`` is a ``.csv``/``.parquet`` file (with ``quarantine`` a second one), or a folder, which gets the
+    layout of ``annotate --engine dask`` (``annotated/`` and ``quarantine/`` as Parquet) that ``civicnlp
+    report --annotated`` reads with its row accounting intact.
+
     Entry keywords come from ``campaigns`` (a campaigns file; default: a ``campaigns.csv`` in the input's
     folder or the folder above it, as in ``data/sample/comments/<id>.csv``, when there is one).
     """
@@ -614,6 +618,17 @@ def annotate_file(
         found = next((p for p in nearby if p.is_file()), None)
     table = load_campaigns(found).data if found is not None else None
     result = annotate_loaded(loaded, campaign=table, tokenizer=tokenizer, models=models)
+    if out is not None and not Path(out).suffix:  # a folder: the layout of annotate --engine dask
+        if quarantine is not None:
+            raise ParameterError(
+                "with --out FOLDER the quarantine goes to FOLDER/quarantine/; drop --quarantine"
+            )
+        write_table(result.data, Path(out) / "annotated" / "part.0.parquet")
+        write_table(
+            result.quarantine.astype({c: "string" for c in result.quarantine.columns if c != "source_row"}),
+            Path(out) / "quarantine" / "part.0.parquet",
+        )
+        return result
     if out is not None:
         write_table(result.data, out)
     if quarantine is not None:

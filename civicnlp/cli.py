@@ -34,13 +34,20 @@ def main() -> None:
     "--kind", type=click.Choice(["comments", "campaigns", "releases"]), default="comments", show_default=True
 )
 @click.option("--columns", default=None, help="Rename columns from the file: text=내용,created_at=작성일시")
+@click.option("--campaign-id", default=None, help="comments: fill a missing or blank campaign_id column.")
 @click.option("--quarantine", "quarantine_path", type=click.Path(dir_okay=False), help="CSV for bad rows.")
-def validate(path: str, kind: str, columns: str | None, quarantine_path: str | None) -> None:
+def validate(
+    path: str, kind: str, columns: str | None, campaign_id: str | None, quarantine_path: str | None
+) -> None:
     """Check a file against the data contract; print the row accounting (exit 0 with quarantined rows)."""
     from civicnlp import io
 
-    loaders = {"comments": io.load_comments, "campaigns": io.load_campaigns, "releases": io.load_releases}
-    result = loaders[kind](path, columns=columns)
+    if campaign_id is not None and kind != "comments":
+        raise click.UsageError("--campaign-id is for --kind comments")
+    if kind == "comments":
+        result = io.load_comments(path, columns=columns, campaign_id=campaign_id)
+    else:
+        result = (io.load_campaigns if kind == "campaigns" else io.load_releases)(path, columns=columns)
     if quarantine_path:
         io.write_table(result.quarantine, quarantine_path)
     click.echo(result.summary())
@@ -152,7 +159,11 @@ def evaluate(name: str, data_path: str, text_col: str, label_col: str, model_dir
 @main.command()
 @click.argument("inputs", nargs=-1, required=True)
 @click.option(
-    "--out", "out_path", required=True, type=click.Path(), help="pandas: a .csv/.parquet; dask: a folder"
+    "--out",
+    "out_path",
+    required=True,
+    type=click.Path(),
+    help="a .csv/.parquet file, or a folder (annotated/ + quarantine/ for report --annotated)",
 )
 @click.option("--quarantine", "quarantine_path", type=click.Path(dir_okay=False), help="Quarantined rows.")
 @click.option("--columns", default=None, help="Rename columns from the file: text=내용,created_at=작성일시")
@@ -221,6 +232,9 @@ def annotate(
     type=click.Path(exists=True),
     help="An annotate --engine dask --out folder: report on its partitioned rows (any size).",
 )
+@click.option(
+    "--columns", default=None, help="The comments tables' own column names: text=내용,created_at=작성일시"
+)
 @click.option("-p", "--parameter", "params", type=(str, str), multiple=True, help="Set a notebook parameter.")
 def report(
     campaign_id: str | None,
@@ -230,6 +244,7 @@ def report(
     out_dir: str | None,
     notebook: str | None,
     annotated_dir: str | None,
+    columns: str | None,
     params: tuple[tuple[str, str], ...],
 ) -> None:
     """Execute the campaign report notebook; print the HTML's path (batches: one log line per run)."""
@@ -240,6 +255,8 @@ def report(
     parameters = {name: rep.parse_parameter(value) for name, value in params}
     if annotated_dir is not None:
         parameters["annotated_dir"] = annotated_dir
+    if columns is not None:
+        parameters["columns"] = columns
     if campaign_id is not None:
         html = rep.run_report(
             campaign_id, data_dir=data_dir, out_dir=out_dir, parameters=parameters, notebook=notebook

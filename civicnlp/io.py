@@ -732,7 +732,7 @@ def _validate(frame: pd.DataFrame, rejects: pd.DataFrame, spec: _Spec, name: str
     if missing:
         raise DataContractError(
             f"{name}: missing required {spec.kind} column(s) {missing}; columns found: {found}"
-            " (map them with columns='text=내용,...')"
+            " (map them: --columns text=내용,created_at=작성일시 on the command line, columns=... in Python)"
         )
     rows_in = len(frame) + len(rejects)
     extra = [c for c in frame.columns if c not in (*spec.required, *spec.optional, "source_row")]
@@ -841,7 +841,9 @@ def list_campaigns(data_dir: str | Path | None = None) -> list[str]:
     return load_campaigns(_need(folder / _CAMPAIGNS_FILE)).data["campaign_id"].tolist()
 
 
-def load_campaign(campaign_id: str, data_dir: str | Path | None = None) -> Campaign:
+def load_campaign(
+    campaign_id: str, data_dir: str | Path | None = None, *, columns: Mapping[str, str] | str | None = None
+) -> Campaign:
     """One campaign from a folder laid out like ``data/sample``.
 
     Layout: ``campaigns.csv``, ``releases.csv``, and the campaign's comments either as one table,
@@ -857,7 +859,9 @@ def load_campaign(campaign_id: str, data_dir: str | Path | None = None) -> Campa
     if source.is_dir():
         exports = export_files(source)
         try:
-            comments = read_channel(exports, campaign_id=campaign_id, captured_at=info.get("captured_at"))
+            comments = read_channel(
+                exports, campaign_id=campaign_id, captured_at=info.get("captured_at"), columns=columns
+            )
         except CapturedAtRequired as exc:
             raise CapturedAtRequired(
                 f"{exc}; in a campaign folder, give {campaign_id!r} a captured_at in {_CAMPAIGNS_FILE}"
@@ -865,7 +869,7 @@ def load_campaign(campaign_id: str, data_dir: str | Path | None = None) -> Campa
         comments.name = f"{_RAW_DIR}/{campaign_id}/ ({len(exports)} files)"
         files.update({f"{_RAW_DIR}/{campaign_id}/{p.name}": p for p in exports})
     else:
-        comments = load_comments(source, campaign_id=campaign_id)
+        comments = load_comments(source, campaign_id=campaign_id, columns=columns)
         files["comments"] = source
     return Campaign(campaign_id=campaign_id, info=info, releases=releases, comments=comments, files=files)
 

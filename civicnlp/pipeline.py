@@ -70,9 +70,13 @@ def build(
     models: Mapping[str, str] | None = None,
     annotated_dir: str | Path | None = None,
     sample_rows: int = 200_000,
+    columns: Mapping[str, str] | str | None = None,
     tokenizer: Any = None,
 ) -> ReportData:
-    """Load, annotate, select and aggregate one campaign's comments, and find what stands out."""
+    """Load, annotate, select and aggregate one campaign's comments, and find what stands out.
+
+    ``columns`` maps the comments file's own column names (``text=내용,created_at=작성일시``), as
+    ``civicnlp validate`` and ``annotate`` take it."""
     chosen = {**DEFAULT_MODELS, **dict(models or {})}
     timings: dict[str, float] = {}
     started = time.perf_counter()
@@ -93,7 +97,7 @@ def build(
         started = time.perf_counter()
         summary = distributed.summarize_sampled(rows, scored, info, releases)
     else:
-        campaign = load_campaign(campaign_id, data_dir)
+        campaign = load_campaign(campaign_id, data_dir, columns=columns)
         info, releases, files = campaign.info, campaign.releases, campaign.files
         timings["load_seconds"] = time.perf_counter() - started
         started = time.perf_counter()

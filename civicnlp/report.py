@@ -205,6 +205,14 @@ def validate_parameters(
         raise ParameterError(f"date_from {merged['date_from']} is after date_to {merged['date_to']}")
     if "channels" in merged:
         merged["channels"] = _channels(merged["channels"])
+    if merged.get("columns"):
+        from civicnlp.io import parse_columns
+
+        if not isinstance(merged["columns"], str | dict):
+            raise ParameterError(
+                f"columns={merged['columns']!r} must be like 'text=내용,created_at=작성일시'"
+            )
+        parse_columns(merged["columns"])
     compare = merged.get("compare_campaign")
     if compare:
         check_campaign_id(compare)

@@ -469,3 +469,50 @@ def test_a_large_report_caps_long_tables_and_says_so(large):
         assert int(shown) < int(total.replace(",", ""))
     rows_per_table = [t.count("<tr") for t in re.findall(r"<table.*?</table>", page, flags=re.S)]
     assert max(rows_per_table) <= 1 + 200  # header + the model-card table, the longest one shown whole
+
+
+# ---------------------------------------------------------------- the README's own-data walkthrough
+
+
+def test_the_readmes_own_data_walkthrough_runs_as_written(tmp_path):
+    from civicnlp import synthetic
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("<!-- own-data walkthrough -->", 1)[1].split("```bash\n", 1)[1].split("```", 1)[0]
+    frame = synthetic.generate_comments(
+        {"campaign_id": "my-campaign", "start": "2024-05-16", "end": "2024-05-24"}, 400, seed=5
+    )
+    korean = {
+        "comment_id": "번호",
+        "channel": "채널",
+        "text": "내용",
+        "created_at": "작성일시",
+        "likes": "좋아요",
+    }
+    frame = frame[list(korean)].rename(columns=korean)
+    frame.loc[3, "내용"] = "   "  # a blank comment: quarantined, and counted
+    frame.to_csv(tmp_path / "export.csv", index=False)
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    done = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", block],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    read, kept, held = map(
+        int, re.search(r"(\d+) rows read, (\d+) kept, (\d+) quarantined", done.stdout).groups()
+    )
+    assert read == 400 == kept + held and held >= 1  # the blank comment among them
+    summaries = sorted((tmp_path / "my-reports" / "my-campaign").glob("*/summary.json"))
+    assert len(summaries) == 2  # the direct report and the one from the annotated folder
+    counts = []
+    for path in summaries:
+        quality = json.loads(path.read_text(encoding="utf-8"))["data_quality"]
+        assert quality["rows_in"] == 400 == quality["annotated"] + quality["quarantined"]
+        assert quality["quarantined"] >= held  # validate's quarantine, plus rows empty after normalization
+        counts.append((quality["annotated"], quality["quarantined"]))
+        assert (path.parent / "report.html").is_file()
+    assert counts[0] == counts[1]  # both paths account for the rows alike
