@@ -200,7 +200,7 @@ def models_table(cards: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
         rows.append(
             {
                 "역할": ROLE_NAMES.get(role, role),
-                "모델": str(card.get("name", role)),
+                "모델": "기본" if card.get("name", role) == role else str(card.get("name")),
                 "버전": str(card.get("civicnlp_version", "-")),
                 "학습일": str(card.get("trained_at", "-"))[:10],
                 "학습 말뭉치": corpus.get("name", ", ".join(map(str, corpus)))

@@ -47,7 +47,7 @@ COLUMN_LABELS = {
     "kind": "감성",
     "confidence": "모델 확신도",
     "likes": "공감 수",
-    "reason": "구분",
+    "reason": "사유",
     "policy_area": "정책 분야",
     "toxicity": "공격성",
     "comments": "댓글 수",
@@ -148,7 +148,7 @@ def for_reader(frame: pd.DataFrame, *, keep: tuple[str, ...] = ()) -> pd.DataFra
 
 
 def _as_time(value: object) -> object:
-    if not isinstance(value, str):
+    if not isinstance(value, str | pd.Timestamp):
         return value
     try:
         stamp = pd.Timestamp(value)

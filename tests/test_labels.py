@@ -22,7 +22,7 @@ def test_for_reader_drops_ids_and_speaks_korean():
         }
     )
     out = labels.for_reader(frame)
-    assert list(out.columns) == ["채널", "작성 시각", "감성", "댓글 (개인정보 가림)", "구분"]
+    assert list(out.columns) == ["채널", "작성 시각", "감성", "댓글 (개인정보 가림)", "사유"]
     assert out.iloc[0].tolist() == ["페이스북", "2024-05-16 20:40", "부정", "별로예요", "불만·요청+질문"]
 
 

@@ -516,3 +516,50 @@ def test_the_readmes_own_data_walkthrough_runs_as_written(tmp_path):
         counts.append((quality["annotated"], quality["quarantined"]))
         assert (path.parent / "report.html").is_file()
     assert counts[0] == counts[1]  # both paths account for the rows alike
+
+
+# ---------------------------------------------------------------- what the reader sees
+
+
+def _visible_text(page: str) -> str:
+    body = re.sub(r"<(style|script)[^>]*>.*?</\1>", " ", page, flags=re.S)
+    body = re.sub(r"<img[^>]*>", " ", body)
+    return re.sub(r"<[^>]+>", " ", body)
+
+
+def test_the_report_speaks_korean_with_no_code_names_or_missing_markers(outputs):
+    text = _visible_text((outputs / "report.html").read_text(encoding="utf-8"))
+    code_names = ("share_negative", "entry_share", "near_duplicates", "complaint+question", "text_masked",
+                  "policy_area", "comment_id", "author_id", "positive", "negative", "blank text",
+                  "sentiment=", "/work/")  # fmt: skip
+    assert not [name for name in code_names if name in text]
+    assert not re.findall(r"\b(?:nan|NaT|None)\b", text)
+    assert "다음에 할 일" in text and "상위 20건 / 전체" in text
+    assert not re.search(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d", text)  # times without seconds or offsets
+
+
+def test_the_report_fits_a_laptop_screen(outputs, tmp_path):
+    browser = _browser()
+    if browser is None:
+        if os.environ.get("CIVICNLP_REQUIRE_BROWSER"):
+            pytest.fail("no Chromium found and CIVICNLP_REQUIRE_BROWSER is set (apt-get install chromium)")
+        pytest.skip("no headless browser (apt-get install chromium)")
+    page = (outputs / "report.html").read_text(encoding="utf-8")
+    page = re.sub(r"<meta[^>]*Content-Security-Policy[^>]*>", "", page)  # let the measuring script run
+    probe = "<script>document.body.setAttribute('data-width', document.documentElement.scrollWidth)</script>"
+    opened = tmp_path / "report.html"
+    opened.write_text(page.replace("</body>", probe + "</body>"), encoding="utf-8")
+    flags = [
+        "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+        f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1280,900", "--hide-scrollbars",
+        "--virtual-time-budget=3000", "--dump-dom",
+    ]  # fmt: skip
+    done = subprocess.run(
+        [shutil.which(browser) or browser, *flags, opened.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    width = re.search(r'data-width="(\d+)"', done.stdout)
+    assert width, done.stderr[-2000:]
+    assert int(width.group(1)) <= 1280
