@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from civicnlp import config, io, report, synthetic
+from civicnlp import campaigns, config, report, synthetic
 
 
 def _peak_mb() -> float:
@@ -37,7 +37,7 @@ def bench_sample(out_dir: Path) -> None:
     cold, _ = _timed_report(campaign_id, config.sample_dir(), out_dir)
     warm, html = _timed_report(campaign_id, config.sample_dir(), out_dir)
     timings = json.loads((html.parent / "summary.json").read_text(encoding="utf-8"))["manifest"]["timings"]
-    rows = io.load_campaign(campaign_id).comments.rows_in
+    rows = campaigns.load_campaign(campaign_id).comments.rows_in
     print(f"sample report ({campaign_id}, {rows:,} comments): first run {cold:.1f} s, warm run {warm:.1f} s")
     print("  warm run stages: " + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()))
 
@@ -48,7 +48,7 @@ def bench_large(out_dir: Path, n: int) -> None:
     (data / "comments").mkdir(parents=True)
     for name in ("campaigns.csv", "releases.csv"):
         shutil.copy(config.sample_dir() / name, data / name)
-    campaign = io.load_campaign(campaign_id).info
+    campaign = campaigns.load_campaign(campaign_id).info
     frame = synthetic.generate_comments(
         {**campaign, "start": str(campaign["start"])[:10], "end": str(campaign["end"])[:10]}, n, seed=1
     )

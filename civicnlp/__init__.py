@@ -23,10 +23,10 @@ except PackageNotFoundError:  # running from a checkout that was not installed
 _EXPORTS = {
     "read_table": "io",
     "load_comments": "io",
-    "load_campaign": "io",
+    "load_campaign": "campaigns",
     "LoadResult": "io",
     "read_channel": "channels",
-    "Campaign": "io",
+    "Campaign": "campaigns",
     "normalize_text": "normalize",
     "normalize_series": "normalize",
     "split_sentences": "normalize",

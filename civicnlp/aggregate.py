@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from civicnlp.exceptions import DataContractError
+from civicnlp.dates import TIMEZONE
+from civicnlp.exceptions import DataContractError, ParameterError
 from civicnlp.keywords import TokenLists, as_token_lists, noun_frequencies
 
 SENTIMENTS = ("negative", "neutral", "positive")
@@ -34,7 +35,6 @@ FLAG_COUNTS = {
 Z95 = 1.959963984540054
 #: The fewest comments a share is stated (or drawn) for; below it, reports give counts.
 MIN_SHARE_N = 30
-SEOUL = "Asia/Seoul"
 #: How the summary sentences name the channels; others appear as they are.
 CHANNEL_NAMES = {"danggeun": "당근", "facebook": "페이스북", "instagram": "인스타그램", "blog": "블로그"}
 
@@ -72,7 +72,7 @@ def with_day(annotated: pd.DataFrame) -> pd.DataFrame:
     _require(annotated, ["created_at"])
     ts = pd.to_datetime(annotated["created_at"])
     if ts.dt.tz is not None:
-        ts = ts.dt.tz_convert(SEOUL)
+        ts = ts.dt.tz_convert(TIMEZONE)
     return annotated.assign(day=ts.dt.normalize())
 
 
@@ -91,6 +91,39 @@ def _sum_by(df: pd.DataFrame, by: Sequence[str], columns: Sequence[str]) -> pd.D
     else:
         out = values.sum().to_frame().T.reset_index(drop=True)
     return out.astype({c: "int64" for c in columns})
+
+
+def select_comments(
+    frame: pd.DataFrame,
+    *,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    channels: Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """The comments inside ``date_from``..``date_to`` (whole days, Seoul time, inclusive) on ``channels``.
+
+    A selection that leaves nothing of a non-empty frame raises :class:`ParameterError` showing the dates
+    and channels the comments do have (an empty report is almost always a typo in the parameters).
+    """
+    keep = pd.Series(True, index=frame.index)
+    if date_from or date_to:
+        stamps = pd.to_datetime(frame["created_at"])
+        local = stamps.dt.tz_convert(TIMEZONE) if stamps.dt.tz is not None else stamps
+        days = local.dt.strftime("%Y-%m-%d")
+        if date_from:
+            keep &= days >= date_from
+        if date_to:
+            keep &= days <= date_to
+    if channels:
+        keep &= frame["channel"].astype(str).isin(list(channels))
+    if len(frame) and not keep.any():
+        stamps = pd.to_datetime(frame["created_at"])
+        raise ParameterError(
+            f"no comments in the selection date_from={date_from} date_to={date_to} channels={channels}; "
+            f"the comments run from {stamps.min():%Y-%m-%d} to {stamps.max():%Y-%m-%d} "
+            f"on {sorted(frame['channel'].astype(str).unique())}"
+        )
+    return frame[keep]
 
 
 def volume(annotated: pd.DataFrame, by: Sequence[str] = ("campaign_id", "channel", "day")) -> pd.DataFrame:

@@ -574,9 +574,10 @@ def in_domain_data(name: str, *, data_dir: str | os.PathLike[str] | None = None)
     Labels come from ``labels.csv`` in ``data_dir`` (default: the shipped ``data/sample``) and are keyed by
     campaign, channel and text, as an analyst labels (:func:`most_uncertain`'s sheet) — comment ids do not
     survive ingest from a pasted page, where they depend on the pseudonym key. Each labelled text must be
-    among its campaign's comments as :func:`civicnlp.io.load_campaign` loads them, so the model reads what
-    annotation reads; one that is not is a :class:`DataContractError`."""
-    from civicnlp.io import load_campaign, read_table
+    among its campaign's comments as :func:`civicnlp.campaigns.load_campaign` loads them, so the model reads
+    what annotation reads; one that is not is a :class:`DataContractError`."""
+    from civicnlp.campaigns import load_campaign
+    from civicnlp.io import read_table
 
     if name not in IN_DOMAIN_LABELS:
         raise ParameterError(f"no in-domain labels for {name!r}; labelled: {', '.join(IN_DOMAIN_LABELS)}")

@@ -57,13 +57,13 @@ def validate(
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None, help="Default: data/sample")
 def sample(out_dir: str | None) -> None:
     """Regenerate the sample campaigns (deterministic: the shipped files come out byte-identical)."""
-    from civicnlp import config, io, synthetic
+    from civicnlp import campaigns, config, synthetic
 
     target = out_dir or str(config.sample_dir())
     for path in synthetic.write_sample(target):
         click.echo(f"wrote {path}")
     for campaign_id in synthetic.sample_campaign_ids():
-        click.echo(io.load_campaign(campaign_id, target).comments.summary())
+        click.echo(campaigns.load_campaign(campaign_id, target).comments.summary())
 
 
 @main.command()
@@ -266,7 +266,7 @@ def report(
     if batch_file is not None:
         runs = rep.read_batch_file(batch_file, notebook=notebook)
     else:
-        from civicnlp.io import list_campaigns
+        from civicnlp.campaigns import list_campaigns
 
         runs = [
             rep.BatchRun(c, data_dir=data_dir, out_dir=out_dir, parameters=parameters, notebook=notebook)

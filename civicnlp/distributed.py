@@ -62,12 +62,13 @@ from civicnlp.aggregate import (
     _plain,
     _share_dict,
     _with_people,
+    select_comments,
     wilson_interval,
     with_day,
 )
 from civicnlp.annotate import CROSS_ROW_FLAGS
 from civicnlp.exceptions import CivicNLPError, DataContractError, ParameterError
-from civicnlp.io import write_parts
+from civicnlp.io import annotated_parts, write_parts
 
 __all__ = [
     "DaskAnnotateSummary",
@@ -778,9 +779,8 @@ def select_dask(
     date_to: str | None = None,
     channels: Sequence[str] | None = None,
 ) -> Any:
-    """``report.select_comments`` on a Dask frame, and only ``campaign_id``'s rows when given (an empty
+    """``aggregate.select_comments`` on a Dask frame, and only ``campaign_id``'s rows when given (an empty
     selection raises :class:`ParameterError` naming what the data has, as ``select_comments`` does)."""
-    from civicnlp.report import select_comments
 
     rows = annotated
     if campaign_id is not None:
@@ -801,7 +801,6 @@ def select_dask(
 
 def _select_or_empty(part: pd.DataFrame, **kwargs: Any) -> pd.DataFrame:
     """``select_comments`` on one partition, where selecting nothing is fine (the whole is checked after)."""
-    from civicnlp.report import select_comments
 
     try:
         return select_comments(part, **kwargs)
@@ -843,3 +842,51 @@ def summarize_sampled(
     from_sample = summarize(sample, campaign, releases, top=top)
     exact = summarize_dask(annotated, campaign, top=top)
     return {key: exact.get(key, value) for key, value in from_sample.items()}
+
+
+@dataclass
+class PartitionedCampaign:
+    """A campaign whose comments exist only as annotated partitioned Parquet (``civicnlp annotate --engine
+    dask``): its campaigns.csv row and releases, its rows as a Dask frame, and its quarantined rows' count."""
+
+    campaign_id: str
+    info: dict[str, Any]
+    releases: pd.DataFrame
+    files: dict[str, Path]
+    annotated: Any
+    quarantine_reasons: dict[str, int]
+    quarantine: pd.DataFrame  # the first quarantined rows, to show
+
+    @property
+    def rows_in(self) -> int:
+        """Rows read = annotated + quarantined."""
+        return int(self.annotated.shape[0].compute()) + sum(self.quarantine_reasons.values())
+
+
+def load_partitioned(
+    campaign_id: str, annotated_dir: str | os.PathLike[str], data_dir: str | os.PathLike[str] | None = None
+) -> PartitionedCampaign:
+    """``campaign_id``'s annotated rows from ``annotated_dir`` (every campaign's, as written by ``annotate
+    --engine dask``) with its row of ``data_dir``'s campaigns.csv and its releases; the quarantined rows of
+    the campaign, and those without a campaign id, from the folder's ``quarantine/`` when there is one."""
+    import dask.dataframe as dd
+
+    from civicnlp.campaigns import campaign_details
+    from civicnlp.distributed import read_annotated, select_dask
+
+    info, releases, files = campaign_details(campaign_id, data_dir)
+    parts = annotated_parts(annotated_dir)
+    files.update({f"annotated/{p.name}": p for p in parts})
+    rows = select_dask(read_annotated(parts[0].parent if len(parts) > 1 else parts[0]), campaign_id)
+    reasons: dict[str, int] = {}
+    shown = pd.DataFrame(columns=["source_row", "reason"])
+    held = Path(annotated_dir) / "quarantine"
+    if held.is_dir() and any(held.glob("*.parquet")):
+        quarantine = dd.read_parquet(held)
+        if "campaign_id" in quarantine.columns:
+            ids = quarantine["campaign_id"]
+            quarantine = quarantine[ids.isna() | ids.eq(campaign_id)]
+        counted = quarantine["reason"].value_counts().compute()
+        reasons = {str(k): int(v) for k, v in counted.sort_values(ascending=False, kind="stable").items()}
+        shown = quarantine.head(20, npartitions=-1)
+    return PartitionedCampaign(campaign_id, info, releases, files, rows, reasons, shown)

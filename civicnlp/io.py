@@ -36,7 +36,7 @@ import posixpath
 import re
 import zipfile
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from xml.parsers import expat
@@ -45,22 +45,17 @@ import charset_normalizer
 import numpy as np
 import pandas as pd
 
-from civicnlp import config
 from civicnlp.dates import EARLIEST, LATEST, outside_window, parse_datetimes
-from civicnlp.exceptions import CapturedAtRequired, DataContractError, ParameterError
+from civicnlp.exceptions import DataContractError, ParameterError
 
 __all__ = [
     "CAMPAIGN_ID_PATTERN",
-    "Campaign",
     "LoadResult",
-    "campaign_details",
+    "annotated_parts",
     "campaign_id_problem",
     "check_campaign_id",
-    "comments_source",
     "decode_text",
     "inside",
-    "list_campaigns",
-    "load_campaign",
     "load_campaigns",
     "load_comments",
     "load_releases",
@@ -134,17 +129,6 @@ class LoadResult:
         if self.rows_quarantined:
             line += " (" + ", ".join(f"{r}: {c:,}" for r, c in self.reasons().items()) + ")"
         return line
-
-
-@dataclass
-class Campaign:
-    """One campaign's bundle: its row of campaigns.csv (``info``), its releases and its comments."""
-
-    campaign_id: str
-    info: dict[str, Any]
-    releases: pd.DataFrame
-    comments: LoadResult
-    files: dict[str, Path] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------- reading
@@ -827,116 +811,6 @@ def _counts(values: pd.Series) -> pd.Series:
     return pd.Series(fits.take(codes, allow_fill=True), index=values.index)
 
 
-# ---------------------------------------------------------------- the campaign layout
-
-_CAMPAIGNS_FILE = "campaigns.csv"
-_RELEASES_FILE = "releases.csv"
-_COMMENTS_DIR = "comments"
-_RAW_DIR = "raw"
-
-
-def list_campaigns(data_dir: str | Path | None = None) -> list[str]:
-    """Campaign ids in ``<data_dir>/campaigns.csv`` (default: the shipped sample)."""
-    folder = Path(data_dir) if data_dir is not None else config.sample_dir()
-    return load_campaigns(_need(folder / _CAMPAIGNS_FILE)).data["campaign_id"].tolist()
-
-
-def load_campaign(
-    campaign_id: str, data_dir: str | Path | None = None, *, columns: Mapping[str, str] | str | None = None
-) -> Campaign:
-    """One campaign from a folder laid out like ``data/sample``.
-
-    Layout: ``campaigns.csv``, ``releases.csv``, and the campaign's comments either as one table,
-    ``comments/<campaign_id>.<csv|tsv|jsonl|xlsx|parquet>``, or as its channels' own exports in
-    ``raw/<campaign_id>/`` (read by :func:`civicnlp.channels.read_channel`; relative times in pasted comment
-    lists count back from the campaign's ``captured_at`` in campaigns.csv). One of the two, not both.
-    """
-    from civicnlp.channels import export_files, read_channel
-
-    folder = Path(data_dir) if data_dir is not None else config.sample_dir()
-    info, releases, files = campaign_details(campaign_id, folder)
-    source = comments_source(campaign_id, folder)
-    if source.is_dir():
-        exports = export_files(source)
-        try:
-            comments = read_channel(
-                exports, campaign_id=campaign_id, captured_at=info.get("captured_at"), columns=columns
-            )
-        except CapturedAtRequired as exc:
-            raise CapturedAtRequired(
-                f"{exc}; in a campaign folder, give {campaign_id!r} a captured_at in {_CAMPAIGNS_FILE}"
-            ) from exc
-        comments.name = f"{_RAW_DIR}/{campaign_id}/ ({len(exports)} files)"
-        files.update({f"{_RAW_DIR}/{campaign_id}/{p.name}": p for p in exports})
-    else:
-        comments = load_comments(source, campaign_id=campaign_id, columns=columns)
-        files["comments"] = source
-    return Campaign(campaign_id=campaign_id, info=info, releases=releases, comments=comments, files=files)
-
-
-def campaign_details(
-    campaign_id: str, data_dir: str | os.PathLike[str] | None = None
-) -> tuple[dict[str, Any], pd.DataFrame, dict[str, Path]]:
-    """A campaign without its comments: its campaigns.csv row (``channels`` and ``hashtags`` as lists, blanks
-    as None), its releases, and the files they came from (for the run's fingerprints)."""
-    check_campaign_id(campaign_id)
-    folder = Path(data_dir) if data_dir is not None else config.sample_dir()
-    campaigns = load_campaigns(_need(folder / _CAMPAIGNS_FILE)).data
-    row = campaigns[campaigns["campaign_id"] == campaign_id]
-    if row.empty:
-        raise ParameterError(
-            f"unknown campaign {campaign_id!r} in {folder / _CAMPAIGNS_FILE};"
-            f" known: {campaigns['campaign_id'].tolist()}"
-        )
-    info: dict[str, Any] = {str(k): (None if _isna(v) else v) for k, v in row.iloc[0].to_dict().items()}
-    for key in ("channels", "hashtags"):
-        info[key] = [p.strip() for p in str(info.get(key) or "").split(";") if p.strip()]
-    files = {"campaigns": folder / _CAMPAIGNS_FILE}
-    releases = _empty_releases()
-    if (folder / _RELEASES_FILE).is_file():
-        files["releases"] = folder / _RELEASES_FILE
-        releases = load_releases(files["releases"]).data
-    return info, releases[releases["campaign_id"] == campaign_id].reset_index(drop=True), files
-
-
-def comments_source(campaign_id: str, data_dir: str | Path | None = None) -> Path:
-    """Where a campaign folder keeps ``campaign_id``'s comments: its table in ``comments/`` or its
-    ``raw/<campaign_id>/`` folder of channel exports; a :class:`ParameterError` for none or both."""
-    check_campaign_id(campaign_id)
-    folder = Path(data_dir) if data_dir is not None else config.sample_dir()
-    named = (folder / _COMMENTS_DIR / f"{campaign_id}{suffix}" for suffix in TABLE_SUFFIXES)
-    tables = [path for path in named if path.is_file()]
-    raw = folder / _RAW_DIR / campaign_id
-    if tables and raw.is_dir():
-        raise ParameterError(
-            f"{campaign_id!r} has both {tables[0]} and {raw}/; keep the comments in one of them"
-        )
-    if raw.is_dir():
-        return raw
-    if not tables:
-        raise ParameterError(
-            f"no comments for {campaign_id!r}: expected {folder / _COMMENTS_DIR}/{campaign_id}.csv"
-            f" (or .tsv/.jsonl/.xlsx/.parquet) or channel exports in {raw}/"
-        )
-    return tables[0]
-
-
-def _empty_releases() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype="str") for c in (*RELEASES.required, *RELEASES.optional)})
-
-
-def _isna(value: object) -> bool:
-    return (
-        value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and np.isnan(value))
-    )
-
-
-def _need(path: Path) -> Path:
-    if not path.is_file():
-        raise ParameterError(f"missing file {path}")
-    return path
-
-
 # ---------------------------------------------------------------- identifiers that name files
 
 #: What a campaign id may be: it names files and folders (``comments/<id>.csv``, ``reports/<id>/``).
@@ -987,7 +861,8 @@ def redact(frame: pd.DataFrame, *, key: str | bytes | None = None) -> pd.DataFra
 
     - ``text`` is never written: it becomes ``text_masked`` (normalized, then masked as every text cell is)
       unless the frame has a ``text_masked`` already;
-    - author columns (:data:`AUTHOR_COLUMNS`) are pseudonymised with ingest's keyed hash (pseudonyms stay);
+    - author columns (:data:`AUTHOR_COLUMNS`) are pseudonymised with ingest's keyed hash, one pseudonym per
+      distinct name (pseudonyms stay as they are);
     - id columns (:data:`ID_COLUMNS`) keep plain ids that hold no personal data and get a keyed hash otherwise
       (the same value gets the same hash, so replies still point at their parents);
     - every other text cell, in any column, is PII-masked (:func:`civicnlp.pii.mask_pii`).
@@ -1001,7 +876,6 @@ def redact(frame: pd.DataFrame, *, key: str | bytes | None = None) -> pd.DataFra
         if "text_masked" not in out.columns:
             out.insert(list(out.columns).index("text"), "text_masked", normalize_series(out["text"]))
         out = out.drop(columns="text")
-    channel = out["channel"].astype(object).to_numpy() if "channel" in out.columns else np.full(len(out), "")
     for column in out.columns:
         dtype = out[column].dtype
         if not _may_hold_text(dtype):
@@ -1011,9 +885,8 @@ def redact(frame: pd.DataFrame, *, key: str | bytes | None = None) -> pd.DataFra
         if not is_text.any():
             continue
         texts = pd.Series(cells[is_text], dtype=object)
-        if column in AUTHOR_COLUMNS:
-            chans = pd.Series(channel[is_text], dtype=object).where(lambda c: c.map(_is_str), "")
-            safe = pseudonymize(texts, chans.astype(str), key=key)
+        if column in AUTHOR_COLUMNS:  # one name, one pseudonym: the participant counts stay as they were
+            safe = pseudonymize(texts, "author", key=key)
         elif column in ID_COLUMNS:
             safe = _safe_ids(texts, key)
         else:
@@ -1026,10 +899,6 @@ def redact(frame: pd.DataFrame, *, key: str | bytes | None = None) -> pd.DataFra
 
 def _may_hold_text(dtype: Any) -> bool:
     return pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.StringDtype | pd.CategoricalDtype)
-
-
-def _is_str(value: object) -> bool:
-    return isinstance(value, str)
 
 
 def _mask_cells(values: pd.Series) -> pd.Series:
@@ -1096,6 +965,18 @@ def write_parts(parts: Any, folder: str | os.PathLike[str], *, compute: bool = T
     :func:`redact`."""
     meta = redact(parts._meta)
     return parts.map_partitions(redact, meta=meta).to_parquet(str(folder), write_index=False, compute=compute)
+
+
+def annotated_parts(path: str | os.PathLike[str]) -> list[Path]:
+    """The Parquet parts of an annotated output: an ``annotate --engine dask`` folder (its ``annotated/``),
+    a folder of Parquet files, or one Parquet file."""
+    where = Path(path)
+    if (where / "annotated").is_dir():
+        where = where / "annotated"
+    parts = sorted(where.glob("*.parquet")) if where.is_dir() else [where] if where.is_file() else []
+    if not parts:
+        raise ParameterError(f"no annotated Parquet at {where} (the --out folder of annotate --engine dask)")
+    return parts
 
 
 def write_csv_parts(parts: Any, path: str | os.PathLike[str]) -> Path:

@@ -20,9 +20,10 @@ from typing import Any
 
 import pandas as pd
 
-from civicnlp import aggregate, findings, report
+from civicnlp import aggregate, findings
 from civicnlp.annotate import annotate_loaded
-from civicnlp.io import load_campaign, redact, write_csv_parts, write_json, write_table
+from civicnlp.campaigns import load_campaign
+from civicnlp.io import redact, write_csv_parts, write_json, write_table
 
 __all__ = ["DEFAULT_MODELS", "ReportData", "build", "write_outputs"]
 
@@ -83,7 +84,7 @@ def build(
     if annotated_dir:
         from civicnlp import distributed
 
-        part = report.load_partitioned(campaign_id, annotated_dir, data_dir)
+        part = distributed.load_partitioned(campaign_id, annotated_dir, data_dir)
         info, releases, files = part.info, part.releases, part.files
         timings["load_seconds"] = time.perf_counter() - started
         started = time.perf_counter()
@@ -103,7 +104,9 @@ def build(
         started = time.perf_counter()
         result = annotate_loaded(campaign.comments, campaign=info, models=chosen, tokenizer=tokenizer)
         rows = None
-        scored = report.select_comments(result.data, date_from=date_from, date_to=date_to, channels=channels)
+        scored = aggregate.select_comments(
+            result.data, date_from=date_from, date_to=date_to, channels=channels
+        )
         reported, annotated, rows_in = len(scored), len(result.data), result.rows_in
         quarantine = result.quarantine
         reasons = {str(k): int(v) for k, v in quarantine["reason"].value_counts().items()}

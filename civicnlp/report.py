@@ -41,6 +41,7 @@ from typing import Any
 import pandas as pd
 
 from civicnlp import __version__, config
+from civicnlp.dates import TIMEZONE
 from civicnlp.exceptions import ParameterError, ReportError
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,6 @@ REPORT_NOTEBOOK = "campaign_report.ipynb"
 #: Set to "0" in the kernel of a report run: civicnlp draws no progress bar there.
 PROGRESS_ENV = "CIVICNLP_PROGRESS"
 OUTPUT_FILES = ("report.ipynb", "report.html", "comments_scored.csv", "summary.json")
-SEOUL = "Asia/Seoul"
 #: A cell that runs longer than this (seconds) fails the report instead of hanging a scheduled run.
 CELL_TIMEOUT = 1800
 #: Whole-number parameters and the range each may take.
@@ -164,7 +164,8 @@ def validate_parameters(
     unknown parameter name, a bad date or a reversed date range each raise :class:`ParameterError` saying what
     is wrong.
     """
-    from civicnlp.io import check_campaign_id, comments_source, list_campaigns
+    from civicnlp.campaigns import comments_source, list_campaigns
+    from civicnlp.io import annotated_parts, check_campaign_id
 
     check_campaign_id(campaign_id)
     folder = Path(data_dir) if data_dir is not None else config.sample_dir()
@@ -378,7 +379,7 @@ def _environment(**values: str) -> Iterator[None]:
 def _seoul() -> dt.tzinfo:
     from zoneinfo import ZoneInfo
 
-    return ZoneInfo(SEOUL)
+    return ZoneInfo(TIMEZONE)
 
 
 def _keep_failed(executed: Path, kept: Path, tmp: Path) -> Path:
@@ -572,216 +573,3 @@ def run_batch(runs: Iterable[BatchRun], *, echo: Callable[[str], object] = print
         echo(run.log_line())
         done.append(run)
     return done
-
-
-# ---------------------------------------------------------------- helpers the notebooks call
-
-
-def select_comments(
-    frame: pd.DataFrame,
-    *,
-    date_from: str | None = None,
-    date_to: str | None = None,
-    channels: Iterable[str] | None = None,
-) -> pd.DataFrame:
-    """The comments inside ``date_from``..``date_to`` (whole days, Seoul time, inclusive) on ``channels``.
-
-    A selection that leaves nothing of a non-empty frame raises :class:`ParameterError` showing the dates
-    and channels the comments do have (an empty report is almost always a typo in the parameters).
-    """
-    keep = pd.Series(True, index=frame.index)
-    if date_from or date_to:
-        stamps = pd.to_datetime(frame["created_at"])
-        local = stamps.dt.tz_convert(SEOUL) if stamps.dt.tz is not None else stamps
-        days = local.dt.strftime("%Y-%m-%d")
-        if date_from:
-            keep &= days >= date_from
-        if date_to:
-            keep &= days <= date_to
-    if channels:
-        keep &= frame["channel"].astype(str).isin(list(channels))
-    if len(frame) and not keep.any():
-        stamps = pd.to_datetime(frame["created_at"])
-        raise ParameterError(
-            f"no comments in the selection date_from={date_from} date_to={date_to} channels={channels}; "
-            f"the comments run from {stamps.min():%Y-%m-%d} to {stamps.max():%Y-%m-%d} "
-            f"on {sorted(frame['channel'].astype(str).unique())}"
-        )
-    return frame[keep]
-
-
-def annotated_parts(path: str | os.PathLike[str]) -> list[Path]:
-    """The Parquet parts of an annotated output: an ``annotate --engine dask`` folder (its ``annotated/``),
-    a folder of Parquet files, or one Parquet file."""
-    where = Path(path)
-    if (where / "annotated").is_dir():
-        where = where / "annotated"
-    parts = sorted(where.glob("*.parquet")) if where.is_dir() else [where] if where.is_file() else []
-    if not parts:
-        raise ParameterError(f"no annotated Parquet at {where} (the --out folder of annotate --engine dask)")
-    return parts
-
-
-@dataclass
-class PartitionedCampaign:
-    """A campaign whose comments exist only as annotated partitioned Parquet (``civicnlp annotate --engine
-    dask``): its campaigns.csv row and releases, its rows as a Dask frame, and its quarantined rows' count."""
-
-    campaign_id: str
-    info: dict[str, Any]
-    releases: pd.DataFrame
-    files: dict[str, Path]
-    annotated: Any
-    quarantine_reasons: dict[str, int]
-    quarantine: pd.DataFrame  # the first quarantined rows, to show
-
-    @property
-    def rows_in(self) -> int:
-        """Rows read = annotated + quarantined."""
-        return int(self.annotated.shape[0].compute()) + sum(self.quarantine_reasons.values())
-
-
-def load_partitioned(
-    campaign_id: str, annotated_dir: str | os.PathLike[str], data_dir: str | os.PathLike[str] | None = None
-) -> PartitionedCampaign:
-    """``campaign_id``'s annotated rows from ``annotated_dir`` (every campaign's, as written by ``annotate
-    --engine dask``) with its row of ``data_dir``'s campaigns.csv and its releases; the quarantined rows of
-    the campaign, and those without a campaign id, from the folder's ``quarantine/`` when there is one."""
-    import dask.dataframe as dd
-
-    from civicnlp.distributed import read_annotated, select_dask
-    from civicnlp.io import campaign_details
-
-    info, releases, files = campaign_details(campaign_id, data_dir)
-    parts = annotated_parts(annotated_dir)
-    files.update({f"annotated/{p.name}": p for p in parts})
-    rows = select_dask(read_annotated(parts[0].parent if len(parts) > 1 else parts[0]), campaign_id)
-    reasons: dict[str, int] = {}
-    shown = pd.DataFrame(columns=["source_row", "reason"])
-    held = Path(annotated_dir) / "quarantine"
-    if held.is_dir() and any(held.glob("*.parquet")):
-        quarantine = dd.read_parquet(held)
-        if "campaign_id" in quarantine.columns:
-            ids = quarantine["campaign_id"]
-            quarantine = quarantine[ids.isna() | ids.eq(campaign_id)]
-        counted = quarantine["reason"].value_counts().compute()
-        reasons = {str(k): int(v) for k, v in counted.sort_values(ascending=False, kind="stable").items()}
-        shown = quarantine.head(20, npartitions=-1)
-    return PartitionedCampaign(campaign_id, info, releases, files, rows, reasons, shown)
-
-
-def latest_summary(
-    reports_root: str | os.PathLike[str] | None, campaign_id: str, *, exclude: str | None = None
-) -> dict[str, Any] | None:
-    """The newest published ``summary.json`` of a campaign under ``reports_root`` (None when there is none).
-
-    ``exclude`` skips the run with that run id (the current one). The result gains ``_report_dir``.
-    """
-    from civicnlp.io import check_campaign_id, inside
-
-    if not reports_root:
-        return None
-    folder = inside(reports_root, check_campaign_id(campaign_id))
-    found = []
-    for path in folder.glob("*/summary.json"):
-        if path.parent.name.startswith("."):
-            continue
-        try:
-            summary = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
-            continue
-        manifest = summary.get("manifest") or {}
-        if exclude and manifest.get("run_id") == exclude:
-            continue
-        found.append((str(manifest.get("created_at", "")), path.parent.name, summary, path.parent))
-    if not found:
-        return None
-    *_, summary, where = max(found, key=lambda item: (item[0], item[1]))
-    return {**summary, "_report_dir": str(where)}
-
-
-HEADLINE_METRICS = {
-    "comments": "댓글 수",
-    "participants": "참여자 수",
-    "entry_share": "응모 댓글 비율",
-    "opinion_net": "의견 순감성",
-    "actionable": "답변 필요 댓글",
-    "spam": "스팸",
-    "toxic_share": "공격·혐오 비율",
-}
-
-
-HEADLINE_SHARES = ("entry_share", "opinion_net", "toxic_share")
-
-
-def headline(summary: Mapping[str, Any]) -> dict[str, float | None]:
-    """The few numbers two reports are compared on (keys of ``HEADLINE_METRICS``)."""
-    values = {key: summary.get(key) for key in HEADLINE_METRICS}
-    values["opinion_net"] = (summary.get("opinion_sentiment") or {}).get("net")
-    return {k: None if v is None else float(v) for k, v in values.items()}
-
-
-def headline_table(summaries: Mapping[str, Mapping[str, Any] | None]) -> pd.DataFrame:
-    """Headline metrics of several reports side by side (``{label: summary}``), one row per metric."""
-    table = pd.DataFrame({label: headline(s) for label, s in summaries.items() if s})
-    table.index = pd.Index([HEADLINE_METRICS[k] for k in table.index], name="지표")
-    return table
-
-
-def styled_headline(table: pd.DataFrame) -> Any:
-    """A headline table for display: counts as whole numbers, shares as percentages, missing as "-"."""
-    shares = [HEADLINE_METRICS[k] for k in HEADLINE_SHARES if HEADLINE_METRICS[k] in table.index]
-    counts = [label for label in table.index if label not in shares]
-    return (
-        table.style.format("{:,.0f}", subset=pd.IndexSlice[counts, :], na_rep="-")
-        .format("{:.1%}", subset=pd.IndexSlice[shares, :], na_rep="-")
-        .format_index(escape="html", axis=0)
-        .format_index(escape="html", axis=1)
-    )
-
-
-def comparison_table(
-    current: Mapping[str, Any], others: Mapping[str, Mapping[str, Any] | None]
-) -> pd.DataFrame:
-    """This report's headline metrics beside other reports (``{label: summary}``)."""
-    return headline_table({"이번 보고서": current, **others})
-
-
-def collect_summaries(
-    reports_root: str | os.PathLike[str] | None = None, campaign_ids: Iterable[str] | None = None
-) -> dict[str, dict[str, Any]]:
-    """The latest summary.json of each campaign under ``reports_root`` (default ``reports/``), by id."""
-    root = Path(reports_root) if reports_root is not None else config.reports_dir()
-    if not root.is_dir():
-        return {}
-    ids = list(campaign_ids) if campaign_ids else sorted(p.name for p in root.iterdir() if p.is_dir())
-    found = {c: latest_summary(root, c) for c in ids}
-    return {c: s for c, s in found.items() if s}
-
-
-def channel_table(summaries: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
-    """One row per campaign and channel from the summaries' ``by_channel`` records."""
-    rows = [
-        {"campaign_id": campaign, **record}
-        for campaign, summary in summaries.items()
-        for record in summary.get("by_channel") or []
-    ]
-    return pd.DataFrame(rows, columns=None if rows else ["campaign_id", "channel", "comments"])
-
-
-def comparison_sentences(
-    current: Mapping[str, Any], other: Mapping[str, Any] | None, label: str
-) -> list[str]:
-    """Plain Korean sentences on how this report differs from ``other`` (e.g. the previous run)."""
-    if not other:
-        return []
-    now, before = headline(current), headline(other)
-    out = []
-    if now["comments"] is not None and before["comments"] is not None:
-        diff = int(now["comments"] - before["comments"])
-        change = f"{abs(diff):,}건 {'늘었' if diff > 0 else '줄었'}습니다" if diff else "같습니다"
-        out.append(f"{label} 대비 댓글 수는 {change}.")
-    if now["opinion_net"] is not None and before["opinion_net"] is not None:
-        diff_p = (now["opinion_net"] - before["opinion_net"]) * 100
-        out.append(f"의견 순감성은 {label} 대비 {diff_p:+.0f}%p 변했습니다.")
-    return out

@@ -343,7 +343,7 @@ def _channel_weights(camp: Mapping[str, Any], given: Mapping[str, float] | None)
 
 
 def _split(value: object) -> list[str]:
-    """A ``;``-separated cell (campaigns.csv) or a list (``io.load_campaign(...).info``) as a list."""
+    """A ``;``-separated cell (campaigns.csv) or a list (``campaigns.load_campaign(...).info``) as a list."""
     items = value if isinstance(value, list | tuple) else str(value or "").split(";")
     return [str(item).strip() for item in items if str(item).strip()]
 

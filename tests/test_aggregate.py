@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from civicnlp import aggregate as agg
-from civicnlp.exceptions import DataContractError
+from civicnlp.exceptions import DataContractError, ParameterError
 
 # One row per comment, in the shape annotate_comments writes (a hand-made frame, so every number is known).
 # flags: e entry, q question, c complaint, d duplicate, n near duplicate, s spam
@@ -291,3 +291,36 @@ def test_summarize_no_comments(annotated):
     assert summary["comments"] == 0 and summary["entry_share"] is None and summary["by_channel"] == []
     assert summary["sentiment"]["net"] is None
     assert agg.summary_sentences(summary) == ["분석할 댓글이 없습니다."]
+
+
+@pytest.mark.parametrize(
+    ("selection", "expected"),
+    [
+        ({}, ["c1", "c2", "c3"]),
+        ({"date_from": "2024-05-17"}, ["c2", "c3"]),
+        ({"date_to": "2024-05-17"}, ["c1", "c2"]),  # the whole end day, Seoul time
+        ({"date_from": "2024-05-17", "date_to": "2024-05-17"}, ["c2"]),
+        ({"channels": ["blog"]}, ["c3"]),
+        ({"date_from": "2024-05-16", "channels": ["danggeun", "blog"]}, ["c1", "c3"]),
+    ],
+)
+def test_select_comments(selection, expected):
+    frame = pd.DataFrame(
+        {
+            "comment_id": ["c1", "c2", "c3"],
+            # c3 is the 18th in Seoul but still the 17th in UTC: days are Seoul days
+            "created_at": pd.to_datetime(
+                ["2024-05-16 10:00", "2024-05-17 23:30", "2024-05-18 00:10"]
+            ).tz_localize("Asia/Seoul"),
+            "channel": ["danggeun", "facebook", "blog"],
+        }
+    )
+    assert agg.select_comments(frame, **selection)["comment_id"].tolist() == expected
+
+
+def test_an_empty_selection_names_what_the_data_has():
+    frame = pd.DataFrame(
+        {"created_at": pd.to_datetime(["2024-05-16 10:00"]).tz_localize("Asia/Seoul"), "channel": ["blog"]}
+    )
+    with pytest.raises(ParameterError, match="comments run from 2024-05-16 to 2024-05-16 on \\['blog'\\]"):
+        agg.select_comments(frame, date_from="2030-01-01")

@@ -139,7 +139,7 @@ def test_comparison_keys_ignore_spaces_and_case():
 
 def _sample_cross_columns() -> pd.DataFrame:
     """The cross-row columns of the sample's comments (many copies, some near copies)."""
-    from civicnlp.io import load_campaign
+    from civicnlp.campaigns import load_campaign
 
     data = load_campaign(CAMPAIGN["campaign_id"]).comments.data
     return mask_texts(data)[0][["campaign_id", "author_id", "created_at", "text_masked"]]

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from civicnlp import channels, config, io, pii, synthetic
+from civicnlp import campaigns, channels, config, io, pii, synthetic
 from civicnlp.cli import main
 from civicnlp.exceptions import CapturedAtRequired, DataContractError, ParameterError
 
@@ -366,7 +366,7 @@ def test_sample_exports_carry_the_generated_comments() -> None:
     """Every comment the generated table keeps arrives, per channel; the only extras are rows the table
     quarantines for what the shapes do not carry (ids repeated across channels, '어제' without a capture
     time, likes of -1). (`tests/test_synthetic.py` checks the files regenerate byte for byte.)"""
-    captured_at = io.load_campaign(SAMPLE).info["captured_at"]
+    captured_at = campaigns.load_campaign(SAMPLE).info["captured_at"]
     result = channels.read_channel(EXPORTS, campaign_id=SAMPLE, captured_at=captured_at)
     accounted(result)
     generated = synthetic.sample_comments(SAMPLE).drop(columns=["sentiment", "comment_type"])

@@ -19,9 +19,10 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from civicnlp import classify, config, datasets, features
+from civicnlp.campaigns import load_campaign
 from civicnlp.cli import main
 from civicnlp.exceptions import DataContractError, ModelError, ParameterError
-from civicnlp.io import load_campaign, read_table
+from civicnlp.io import read_table
 
 TINY_TEXTS = [
     "축제 정말 즐거웠어요 최고!",

@@ -23,7 +23,7 @@ import papermill
 import pytest
 
 from civicnlp import config, report
-from civicnlp.io import campaign_details, comments_source
+from civicnlp.campaigns import campaign_details, comments_source
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"

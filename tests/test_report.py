@@ -307,73 +307,12 @@ def test_parse_parameter(text, value):
     assert report.parse_parameter(text) == value
 
 
-def test_latest_summary_skips_the_current_run_and_temp_folders(tmp_path):
-    for name, run_id, created in [
-        ("2024-05-20", "a", "2024-05-20T10:00:00+09:00"),
-        ("2024-05-21", "b", "2024-05-21T10:00:00+09:00"),
-        (".2024-05-22.tmp-c", "c", "2024-05-22T10:00:00+09:00"),
-    ]:
-        folder = tmp_path / "alpha" / name
-        folder.mkdir(parents=True)
-        manifest = {"run_id": run_id, "created_at": created}
-        (folder / "summary.json").write_text(
-            json.dumps({"comments": 1, "manifest": manifest}), encoding="utf-8"
-        )
-    assert report.latest_summary(tmp_path, "alpha")["manifest"]["run_id"] == "b"
-    assert report.latest_summary(tmp_path, "alpha", exclude="b")["manifest"]["run_id"] == "a"
-    assert report.latest_summary(tmp_path, "beta") is None
-    assert report.latest_summary(None, "alpha") is None
-
-
-def test_comparison_sentences_state_the_change():
-    now = {"comments": 120, "opinion_sentiment": {"net": 0.25}}
-    before = {"comments": 100, "opinion_sentiment": {"net": 0.35}}
-    assert report.comparison_sentences(now, before, "지난 보고서") == [
-        "지난 보고서 대비 댓글 수는 20건 늘었습니다.",
-        "의견 순감성은 지난 보고서 대비 -10%p 변했습니다.",
-    ]
-    assert report.comparison_sentences(now, None, "지난 보고서") == []
-
-
 def test_a_kernel_that_cannot_start_is_a_report_error(data_dir, tmp_path):
     out = tmp_path / "reports"
     with pytest.raises(ReportError, match="report for 'alpha' failed: NoSuchKernel"):
         report.run_report("alpha", data_dir=data_dir, out_dir=out, notebook=TINY, kernel="no-such-kernel")
     left = [p.name for p in (out / "alpha").iterdir()]
     assert len(left) == 1 and ".failed-" in left[0]  # the (unexecuted) notebook is kept, the temp folder gone
-
-
-@pytest.mark.parametrize(
-    ("selection", "expected"),
-    [
-        ({}, ["c1", "c2", "c3"]),
-        ({"date_from": "2024-05-17"}, ["c2", "c3"]),
-        ({"date_to": "2024-05-17"}, ["c1", "c2"]),  # the whole end day, Seoul time
-        ({"date_from": "2024-05-17", "date_to": "2024-05-17"}, ["c2"]),
-        ({"channels": ["blog"]}, ["c3"]),
-        ({"date_from": "2024-05-16", "channels": ["danggeun", "blog"]}, ["c1", "c3"]),
-    ],
-)
-def test_select_comments(selection, expected):
-    frame = pd.DataFrame(
-        {
-            "comment_id": ["c1", "c2", "c3"],
-            # c3 is the 18th in Seoul but still the 17th in UTC: days are Seoul days
-            "created_at": pd.to_datetime(
-                ["2024-05-16 10:00", "2024-05-17 23:30", "2024-05-18 00:10"]
-            ).tz_localize("Asia/Seoul"),
-            "channel": ["danggeun", "facebook", "blog"],
-        }
-    )
-    assert report.select_comments(frame, **selection)["comment_id"].tolist() == expected
-
-
-def test_an_empty_selection_names_what_the_data_has():
-    frame = pd.DataFrame(
-        {"created_at": pd.to_datetime(["2024-05-16 10:00"]).tz_localize("Asia/Seoul"), "channel": ["blog"]}
-    )
-    with pytest.raises(ParameterError, match="comments run from 2024-05-16 to 2024-05-16 on \\['blog'\\]"):
-        report.select_comments(frame, date_from="2030-01-01")
 
 
 def test_a_report_from_partitioned_dask_output_has_the_pandas_figures(tmp_path):

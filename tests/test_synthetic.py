@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from civicnlp import config, io, synthetic
+from civicnlp import campaigns, config, io, synthetic
 from civicnlp.exceptions import ParameterError
 
 CAMPAIGN = {
@@ -131,7 +131,7 @@ def test_zero_rows_and_defaults() -> None:
 
 
 def test_a_loaded_campaign_can_drive_the_generator() -> None:
-    info = io.load_campaign("incheon-danggeun-apec-2024").info  # tz-aware start/end, hashtags as a list
+    info = campaigns.load_campaign("incheon-danggeun-apec-2024").info  # tz-aware times, hashtags as a list
     frame = synthetic.generate_comments(info, 2_000, seed=0)
     data = io.validate_comments(frame).data
     assert data["created_at"].between(info["start"], info["end"]).all()
