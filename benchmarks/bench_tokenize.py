@@ -9,6 +9,11 @@ Columns: items/s and chars/s of the raw backend call (``tagger.pos(text)``, one 
 documented parallel mode (threads for Okt, Komoran, Kkma), chars/s on long petitions (raw and civicnlp), the
 warm-cache speed-up over a cold run, and the process's peak memory.
 Targets: mecab ratio >= 0.8; warm cache >= 10x; each parallel mode > 1.0x.
+
+``--guard`` prints the time guard's figures instead: per backend and hostile input (10,000 characters, and
+100 KB pastes with and without spaces), seconds per 10,000 characters of ``Tokenizer()(text)`` — CPU of the
+tagging thread, which the guard budgets, and wall —, whether it fell back to whitespace words, and the
+longest single tagger call on the input's first 2,000 characters without the guard (the guard's overrun).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 
 from civicnlp import config
 
@@ -42,6 +48,62 @@ COLUMNS = [  # title, result key, width, format
     ("warm x", "warm_speedup", 7, ".1f"),
     ("peak MB", "peak_mb", 8, ".0f"),
 ]  # their sizes are divided by 5 (load and tag times are long)
+
+
+NATURAL = "당근마켓에서 이벤트 보고 참여했어요! 경품 꼭 받고 싶네요. 인천시 홍보 좋아요. 주차 문제부터요. "
+HOSTILE = {  # name -> text; the first five are 10,000 characters
+    "가 x10k": "가" * 10_000,
+    "인천 x5k": "인천" * 5_000,
+    "random syllables": "".join(chr(0xAC00 + (i * 7919) % 11_172) for i in range(10_000)),
+    "ㅋ x10k": "ㅋ" * 10_000,
+    "comments": (NATURAL * 200)[:10_000],
+    "100 KB no spaces": ("인천시당근마켓이벤트에댓글을달아인증하면추첨을통해경품을제공" * 3_000)[:100_000],
+    "100 KB comments": (NATURAL * 2_000)[:100_000],
+}
+GUARD_COLUMNS = [("input", 17, ""), ("cpu s/10k", 9, ".2f"), ("wall s/10k", 10, ".2f")]
+GUARD_COLUMNS += [("fell back", 9, ""), ("worst call", 10, ".2f")]
+
+
+def guard_one(backend: str) -> list[dict[str, object]]:
+    """The guard's figures for one backend (see the module doc)."""
+    from civicnlp.tokenize import Tokenizer, TokenizerWarning, _backend, _clean, _parts
+
+    tok = Tokenizer(backend=backend, pos="all", stopwords=None)
+    tok("이벤트가 너무 좋았어요")  # load the tagger
+    tagger = _backend(backend, ())
+    rows = []
+    for name, text in HOSTILE.items():
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", TokenizerWarning)
+            cpu, wall = time.thread_time(), time.perf_counter()
+            tok(text)
+            cpu, wall = time.thread_time() - cpu, time.perf_counter() - wall
+        parts = _parts(_clean(text[:2_000], tagger), tagger.max_chars)
+        calls = [tagger._timed_tag(part, False)[1] for part in parts]
+        rows.append(
+            {
+                "input": name,
+                "cpu s/10k": cpu / len(text) * 10_000,
+                "wall s/10k": wall / len(text) * 10_000,
+                "fell back": "yes" if caught else "no",
+                "worst call": max(calls, default=0.0),
+            }
+        )
+    return rows
+
+
+def print_guard(backends: list[str]) -> None:
+    print(f"{'backend':>9} " + " ".join(f"{title:>{width}}" for title, width, _ in GUARD_COLUMNS))
+    for backend in backends:
+        cmd = [sys.executable, __file__, "--guard", "--one", backend]
+        done = subprocess.run(cmd, capture_output=True, text=True)
+        if done.returncode != 0:
+            print(f"{backend:>9} failed: {done.stderr.strip().splitlines()[-1:]}")
+            continue
+        for r in json.loads(done.stdout.strip().splitlines()[-1]):
+            cells = " ".join(f"{r[title]:>{width}{spec}}" for title, width, spec in GUARD_COLUMNS)
+            print(f"{backend:>9} {cells}")
+    print(f"\nworst call: CPU seconds of the longest tagger call; cpus: {os.cpu_count()}")
 
 
 def nsmc(n: int) -> list[str]:
@@ -153,8 +215,15 @@ def main() -> None:
     parser.add_argument("--backends", default=",".join(BACKENDS))
     parser.add_argument("--n", type=int, default=20_000, help="NSMC reviews")
     parser.add_argument("--long", type=int, default=500, help="petitions")
+    parser.add_argument("--guard", action="store_true", help="the time guard's figures on hostile input")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.guard and args.one:
+        print(json.dumps(guard_one(args.one)))
+        return
+    if args.guard:
+        print_guard(args.backends.split(","))
+        return
     n, n_long = (2_000, 50) if args.quick else (args.n, args.long)
     if args.one:
         slow = args.one in SLOW

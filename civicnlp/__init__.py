@@ -35,6 +35,7 @@ _EXPORTS = {
     "mask_pii_series": "pii",
     "Tokenizer": "tokenize",
     "available_backends": "tokenize",
+    "TokenizerWarning": "exceptions",
     "load_model": "classify",
     "model_card": "classify",
     "annotate_comments": "annotate",

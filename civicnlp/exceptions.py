@@ -36,6 +36,10 @@ class CapturedAtRequired(ParameterError):
     given (``captured_at``)."""
 
 
+class TokenizerWarning(UserWarning):
+    """A tokenizer backend failed on, or ran out of time for, part of a text; that part was kept as words."""
+
+
 class ReportError(CivicNLPError, RuntimeError):
     """Executing a report notebook failed; carries the cell and the kept notebook's path."""
 

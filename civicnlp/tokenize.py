@@ -10,9 +10,19 @@ What each backend gets before it sees a text (so that every input gives a define
   zero-width characters are removed; Java backends get characters outside the BMP (emoji) replaced by a
   space (Komoran and Kkma fail on them);
 - runs without whitespace longer than the backend's ``max_run`` are cut into pieces (Okt is worse than
-  quadratic on them, Hannanum drops them, Kkma overflows its stack), texts longer than ``max_chars`` are
-  tagged in parts; the slowest backends tag at most ``max_text`` characters of one text (Kkma 5,000,
-  Hannanum 20,000: a 100 KB paste would take minutes) and keep the rest as whitespace words, with a warning;
+  quadratic on them, Hannanum drops them, Kkma overflows its stack and is exponential in them) and the text
+  is tagged in parts of at most ``max_chars`` characters, cut at whitespace;
+- the time guard: a text may take ``seconds_per_10k`` (4) seconds of CPU per 10,000 characters, and at
+  least ``min_seconds`` (2: a cold JVM tags Kkma's first comments at twice its warm speed); once its parts
+  have taken more, the rest is kept as whitespace words with a :class:`TokenizerWarning` naming the
+  backend and the time. A call into the JVM cannot be interrupted safely, so the guard looks at the clock
+  between parts; ``max_run`` and ``max_chars`` are chosen per backend so that one part is short. What is
+  guaranteed: no part is tagged after the budget is spent, so a text takes at most its budget plus one part
+  (one part only for a text of up to ``max_chars`` characters, which is never cut). What is measured, not
+  guaranteed: how long one part takes — on hostile input at most 0.4 s of CPU for Kkma (200-character
+  parts of 12-character runs) and 1.4 s for Kiwi —, and the wall time, which adds the JVM's garbage
+  collection and a busy machine's waits (``benchmarks/bench_tokenize.py --guard``). The budget counts the
+  CPU time of the tagging thread, so other processes on a busy machine do not make the guard cut a text;
 - a part the backend still fails on is warned about (:class:`TokenizerWarning`) and kept as its whitespace
   words.
 
@@ -50,7 +60,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, clone
 
 from civicnlp import config
-from civicnlp.exceptions import BackendError, ParameterError
+from civicnlp.exceptions import BackendError, ParameterError, TokenizerWarning
 
 __all__ = ["BACKENDS", "Tokenizer", "TokenizerWarning", "available_backends", "load_user_dict"]
 
@@ -68,10 +78,6 @@ _DIRTY_JAVA = re.compile(f"{_DIRTY.pattern}|{_NON_BMP.pattern}")
 _WS = re.compile(r"\s+")
 
 
-class TokenizerWarning(UserWarning):
-    """A backend failed on, or would be too slow for, part of a text; that part was kept as its words."""
-
-
 # --- backends -----------------------------------------------------------------------------------------------
 
 UserDict = tuple[tuple[str, str], ...]  # (term, Sejong tag) pairs
@@ -85,9 +91,8 @@ class _Backend:
     parallel_threads = 1  # threads a batch uses by default (measured: benchmarks/bench_tokenize.py)
     max_run = 200  # longest run without whitespace passed on
     max_chars = 5000  # longest text passed in one call
-    max_text: int | None = (
-        None  # characters of one text tagged at most (slow backends); the rest kept as words
-    )
+    seconds_per_10k = 4.0  # CPU time budget of a text (see the module doc) ...
+    min_seconds = 2.0  # ... and at least this: a fresh JVM's first texts run before its JIT compiler warms up
     noun_tag = "NNP"  # tag given to merged user-dictionary terms
     nouns: frozenset[str] = frozenset({"NNG", "NNP", "SL", "SH"})
     content: frozenset[str] = nouns | {"VV", "VA", "MAG", "XR"}
@@ -102,22 +107,26 @@ class _Backend:
         raise NotImplementedError
 
     def tag(self, text: str, lemma: bool) -> list[tuple[str, str]]:
-        """(morpheme, tag) pairs of cleaned text, one guarded backend call per part."""
+        """(morpheme, tag) pairs of cleaned text: one guarded backend call per part, within the budget."""
         out: list[tuple[str, str]] = []
-        budget = self.max_text
+        budget = max(self.min_seconds, self.seconds_per_10k * len(text) / 10_000)
+        spent = 0.0
         parts = _parts(text, self.max_chars)
         for i, part in enumerate(parts):
-            if budget is not None and budget < len(part):
-                self._warn(f"tags at most {self.max_text:,} characters of a text (use mecab for long texts)")
+            if spent > budget:
+                self._warn(
+                    f"took {spent:.1f} s of CPU on {i} of {len(parts)} parts of a {len(text):,}-character"
+                    f" text, over its budget of {self.seconds_per_10k:g} s per 10,000 characters"
+                    f" (at least {self.min_seconds:g} s)"
+                )
                 return out + [(word, "UNK") for rest in parts[i:] for word in rest.split()]
-            if budget is not None:
-                budget -= len(part)
             try:
                 if self.thread_safe:
-                    pairs = self._tag(part, lemma)
+                    pairs, seconds = self._timed_tag(part, lemma)
                 else:
                     with self.lock:
-                        pairs = self._tag(part, lemma)
+                        pairs, seconds = self._timed_tag(part, lemma)
+                spent += seconds
             except Exception as exc:  # a Java exception or a binding error: keep the words, say so
                 self._warn(f"failed on a {len(part)}-character part ({type(exc).__name__}: {str(exc)[:80]})")
                 pairs = [(word, "UNK") for word in part.split()]
@@ -125,6 +134,13 @@ class _Backend:
                 pairs = self._merge_user_terms(pairs, part)
             out.extend(pairs)
         return out
+
+    def _timed_tag(self, part: str, lemma: bool) -> tuple[list[tuple[str, str]], float]:
+        """``_tag`` of one part and the CPU time it took this thread (JPype and the C bindings tag in the
+        calling thread; CPU time leaves out waiting for the lock and other processes on a busy machine)."""
+        start = time.thread_time()
+        pairs = self._tag(part, lemma)
+        return pairs, time.thread_time() - start
 
     def _warn(self, what: str) -> None:
         name = type(self).__name__[1:].lower()
@@ -344,7 +360,8 @@ class _Komoran(_JavaBackend):
 class _Kkma(_JavaBackend):
     thread_safe = True
     parallel_threads = 2
-    max_text = 5_000  # measured: 250-400 characters/s on text without spaces
+    max_run = 12  # measured: 300 characters of 가 in 8/12/16-character runs take 0.55/0.71/1.43 s CPU
+    max_chars = 200  # hostile parts take up to 0.4 s CPU; comments take about 2 s CPU per 10,000 characters
     merges_user_terms = True
     nouns = frozenset({"NNG", "NNP", "UN", "OL", "OH"})
     content = nouns | {"VV", "VA", "MAG", "XR"}
@@ -358,7 +375,6 @@ class _Kkma(_JavaBackend):
 class _Hannanum(_JavaBackend):
     thread_safe = False  # two threads on one instance end the process
     max_run = 8  # measured: 500 characters in 8/16/40-character runs take 0.2/0.5/1.2 s
-    max_text = 20_000
     merges_user_terms = True
     noun_tag = "NQ"
     nouns = frozenset({"NC", "NQ", "F"})
@@ -583,7 +599,8 @@ class Tokenizer(BaseEstimator):
     user_dict : ``"default"`` (shipped campaign terms), None, a file of terms or a list of terms.
     cache : keep tokens in an sqlite file under :func:`civicnlp.config.cache_dir`, keyed by text + settings.
     n_jobs : threads for a batch; None is the backend's measured default (2 for Okt, Komoran, Kkma; else 1).
-    progress : progress bar for batches; None shows one for 2,000+ texts in a terminal or notebook.
+    progress : progress bar for batches; None shows one for 2,000+ texts in a terminal or Jupyter, never
+        in a non-interactive run; ``CIVICNLP_PROGRESS=0``/``1`` turns these off/on.
 
     ``tok(text)`` returns ``tok.tokenize(text)`` of one text, so ``TfidfVectorizer(analyzer=tok)`` works;
     ``tok.tag(text)`` gives every (morpheme, tag) pair. Only the settings are pickled: the tagger is
@@ -738,12 +755,33 @@ class Tokenizer(BaseEstimator):
         return out
 
 
+PROGRESS_ENV = "CIVICNLP_PROGRESS"
+
+
 def _progress_bar(total: int, progress: bool | None, label: str) -> Any:
+    """A tqdm bar for a batch of ``total`` texts, or None.
+
+    ``progress=None`` shows one for 2,000+ texts when someone watches: ``CIVICNLP_PROGRESS=0`` turns bars off
+    (the report runner sets it for papermill, whose kernel would otherwise look interactive) and ``=1`` on;
+    unset, bars show in a Jupyter kernel or when stderr is a terminal — never into a pipe, a log or a file.
+    In Jupyter the bar is a widget when ipywidgets is installed, else text: the class is picked here, not by
+    ``tqdm.auto``, which warns "IProgress not found" when ipywidgets is missing."""
     if progress is None:
-        interactive = sys.stderr.isatty() or "ipykernel" in sys.modules
-        progress = interactive and total >= 2000
+        setting = os.environ.get(PROGRESS_ENV, "").strip()
+        if setting:
+            watched = setting.lower() not in ("0", "false", "no", "off")
+        else:
+            watched = _in_jupyter() or sys.stderr.isatty()
+        progress = watched and total >= 2000
     if not progress:
         return None
-    from tqdm.auto import tqdm
+    from tqdm import notebook, std
 
-    return tqdm(total=total, desc=f"tokenize ({label})", unit="text")
+    bar = notebook.tqdm if _in_jupyter() and notebook.IProgress is not None else std.tqdm
+    return bar(total=total, desc=f"tokenize ({label})", unit="text")
+
+
+def _in_jupyter() -> bool:
+    """Running in a Jupyter kernel (whose shell has a ``kernel``), not in a terminal IPython."""
+    ipython = sys.modules.get("IPython")
+    return ipython is not None and hasattr(ipython.get_ipython(), "kernel")

@@ -5,6 +5,7 @@ import pickle
 import sqlite3
 import subprocess
 import sys
+import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -23,6 +24,7 @@ from civicnlp.tokenize import BACKENDS, Tokenizer, TokenizerWarning, available_b
 JAVA = ["okt", "komoran", "kkma", "hannanum"]
 ALL_BACKENDS = ["mecab", *JAVA, "kiwi"]
 PASTE = ("인천시당근마켓이벤트에댓글을달아인증하면추첨을통해경품을제공한다" * 3000)[:100_000]
+SPACED = ("당근마켓에서 이벤트 보고 참여했어요! 경품 꼭 받고 싶네요. 주차 문제부터요. " * 3000)[:100_000]
 COMMENTS = [
     "당근마켓에서 이벤트 보고 참여했어요! 경품 꼭 받고 싶네요",
     "인천시 홍보 너무 좋아요 ㅎㅎ",
@@ -71,22 +73,52 @@ MESSY = [
     ("Hanja/Latin/Japanese", "漢字 カタカナ English 섞인 문장 APEC", _has_all("English", "APEC")),
     ("HTML", "<p>이벤트 <b>참여</b>&nbsp;했어요</p>", _has_all("이벤트")),
     ("emoji in words", "이벤트 좋아요😀😀 참여했어요👍", _has_all("이벤트")),
-    ("100 KB without spaces", PASTE, lambda tokens: len(tokens) > 10_000 and "당근마켓" in tokens),
+    ("3,000 characters of comments", SPACED[:3_000], _has_all("당근마켓", "이벤트")),
 ]
 
 
 @pytest.mark.parametrize(("case", "text", "check"), MESSY, ids=[case for case, _, _ in MESSY])
 def test_messy_input_gives_a_defined_result(backend: str, case: str, text: object, check) -> None:
-    tok = Tokenizer(backend=backend, pos="all", stopwords=None)
-    limit = getattr(BACKENDS[backend], "max_text", None)
-    if limit is not None and isinstance(text, str) and len(text) > limit:  # a slow backend tags a prefix
-        with pytest.warns(TokenizerWarning, match="characters of a text"):
-            tokens = tok(text)
-        assert "".join(tokens).endswith(text[limit:])  # the rest is kept as words, not lost
-        return
-    tokens = _no_warnings(tok, text)
+    tokens = _no_warnings(Tokenizer(backend=backend, pos="all", stopwords=None), text)
     assert isinstance(tokens, list) and all(isinstance(t, str) and t for t in tokens)
     assert check(tokens), tokens[:20]
+
+
+_100KB = pytest.mark.slow  # Kkma spends up to its whole 40-second budget on 100 KB
+HOSTILE = [
+    pytest.param("가" * 10_000, id="one syllable x10,000"),
+    pytest.param("인천" * 5_000, id="one word x5,000 without spaces"),
+    pytest.param("".join(chr(0xAC00 + (i * 7919) % 11_172) for i in range(10_000)), id="random syllables"),
+    pytest.param("인천시 " * 2_500, id="one word x2,500 with spaces"),
+    pytest.param(PASTE, id="100 KB without spaces", marks=_100KB),
+    pytest.param(SPACED, id="100 KB of comments", marks=_100KB),
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_input_returns_within_the_time_budget(backend: str, text: str) -> None:
+    tok = Tokenizer(backend=backend, pos="all", stopwords=None)
+    tok("워밍업 문장입니다")  # load the tagger outside the measured call
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", TokenizerWarning)
+        start = time.thread_time()
+        tokens = tok(text)
+        cpu = time.thread_time() - start
+    assert tokens and all(isinstance(t, str) and t for t in tokens)
+    budget = BACKENDS[backend].seconds_per_10k * len(text) / 10_000
+    assert cpu < 10 * budget + 10  # a hang check, not a speed test
+    for warning in caught:
+        assert f"{backend} took" in str(warning.message) and "budget" in str(warning.message)
+        assert "".join(tokens).endswith(text[-500:].replace(" ", ""))  # the rest kept as words, not lost
+
+
+def test_time_guard_keeps_the_rest_as_words_with_a_warning() -> None:
+    text = "가" * 30_000  # ran over 600 s before the guard
+    message = r"kkma took [\d.]+ s of CPU on \d+ of \d+ parts .* budget of 4 s"
+    with pytest.warns(TokenizerWarning, match=message):
+        tokens = Tokenizer(backend="kkma", pos="all", stopwords=None)(text)
+    assert "".join(tokens).endswith("가" * 10_000)  # the untagged rest, as its max_run-character pieces
+    assert max(map(len, tokens)) <= BACKENDS["kkma"].max_run
 
 
 def test_seed_release_nouns_with_the_default_backend(seed_release_text: str) -> None:
@@ -297,3 +329,53 @@ def test_cli_bad_backend_is_one_line_error() -> None:
     result = CliRunner().invoke(main, ["tokenize", "--backend", "spacy", "텍스트"])
     assert result.exit_code == 2
     assert "backend='spacy'" in result.output
+
+
+_BATCH_CODE = (
+    "from civicnlp.tokenize import Tokenizer\n"
+    "tokens = Tokenizer(backend='mecab').tokenize([f'인천 이벤트 댓글 {i}' for i in range(2_500)])\n"
+    "print(len(tokens))\n"
+)
+
+
+def _batch_in_a_process(progress: str | None) -> subprocess.CompletedProcess[str]:
+    """2,500 texts tokenized in a fresh process whose stderr is a pipe, as in cron or papermill's runner."""
+    env = {k: v for k, v in os.environ.items() if k != "CIVICNLP_PROGRESS"}
+    env |= {"CIVICNLP_PROGRESS": progress} if progress is not None else {}
+    cmd = [sys.executable, "-W", "always", "-c", _BATCH_CODE]
+    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300, check=True)
+
+
+def test_non_interactive_run_prints_no_bar_and_no_warning() -> None:
+    done = _batch_in_a_process(None)
+    assert done.stdout == "2500\n"
+    assert done.stderr == ""
+
+
+@pytest.mark.parametrize(("setting", "shown"), [("1", True), ("0", False), ("off", False)])
+def test_progress_setting_turns_bars_on_and_off(setting: str, shown: bool) -> None:
+    stderr = _batch_in_a_process(setting).stderr
+    assert ("tokenize (mecab)" in stderr and "2500/2500" in stderr) is shown
+    assert "Warning" not in stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("setting", "shown"), [(None, True), ("0", False)])
+def test_jupyter_kernel_shows_a_bar_without_the_iprogress_warning(
+    setting: str | None, shown: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import nbformat
+    from nbclient import NotebookClient
+
+    from civicnlp.report import kernel_name
+
+    monkeypatch.delenv("CIVICNLP_PROGRESS", raising=False)  # the kernel inherits this process's environment
+    if setting is not None:
+        monkeypatch.setenv("CIVICNLP_PROGRESS", setting)
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(_BATCH_CODE)])
+    NotebookClient(nb, kernel_name=kernel_name(), timeout=300).execute()
+    outputs = nb.cells[0].outputs
+    shown_text = "".join(o.get("text", "") for o in outputs if o.get("name") == "stderr")
+    assert "2500" in "".join(o.get("text", "") for o in outputs if o.get("name") == "stdout")
+    assert ("tokenize (mecab)" in shown_text) is shown
+    assert "IProgress" not in str(outputs) and "Warning" not in str(outputs)
