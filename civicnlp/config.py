@@ -18,6 +18,8 @@ import platformdirs
 DATA_HOME_ENV = "CIVICNLP_DATA_HOME"
 REQUIRE_DATA_ENV = "CIVICNLP_REQUIRE_DATA"
 CACHE_DIR_ENV = "CIVICNLP_CACHE_DIR"
+#: "0": no progress bars (a report run sets it), "1": bars even into a pipe; unset: where someone watches.
+PROGRESS_ENV = "CIVICNLP_PROGRESS"
 PROJECT_DIR_ENV = "CIVICNLP_PROJECT_DIR"
 
 #: Name of the Jupyter kernel that ``make setup`` registers and papermill runs reports in.

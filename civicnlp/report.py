@@ -47,8 +47,6 @@ from civicnlp.exceptions import ParameterError, ReportError
 log = logging.getLogger(__name__)
 
 REPORT_NOTEBOOK = "campaign_report.ipynb"
-#: Set to "0" in the kernel of a report run: civicnlp draws no progress bar there.
-PROGRESS_ENV = "CIVICNLP_PROGRESS"
 OUTPUT_FILES = ("report.ipynb", "report.html", "comments_scored.csv", "summary.json")
 #: A cell that runs longer than this (seconds) fails the report instead of hanging a scheduled run.
 CELL_TIMEOUT = 1800
@@ -319,7 +317,7 @@ def run_report(
     executed = tmp / "report.ipynb"
     started = time.perf_counter()
     try:
-        with _environment(**{PROGRESS_ENV: "0"}):  # progress bars are for terminals, not for the report
+        with _environment(**{config.PROGRESS_ENV: "0"}):  # progress bars are for terminals, not reports
             papermill.execute_notebook(
                 str(nb),
                 str(executed),

@@ -755,9 +755,6 @@ class Tokenizer(BaseEstimator):
         return out
 
 
-PROGRESS_ENV = "CIVICNLP_PROGRESS"
-
-
 def _progress_bar(total: int, progress: bool | None, label: str) -> Any:
     """A tqdm bar for a batch of ``total`` texts, or None.
 
@@ -767,7 +764,7 @@ def _progress_bar(total: int, progress: bool | None, label: str) -> Any:
     In Jupyter the bar is a widget when ipywidgets is installed, else text: the class is picked here, not by
     ``tqdm.auto``, which warns "IProgress not found" when ipywidgets is missing."""
     if progress is None:
-        setting = os.environ.get(PROGRESS_ENV, "").strip()
+        setting = os.environ.get(config.PROGRESS_ENV, "").strip()
         if setting:
             watched = setting.lower() not in ("0", "false", "no", "off")
         else:

@@ -454,7 +454,7 @@ def test_a_large_report_shows_only_the_report(large):
         "%|",
         "Traceback",
         "/site-packages/",
-        "vnd.jupyter.stderr",
+        'data-mime-type="application/vnd.jupyter.stderr"',
     ):
         assert noise not in page, noise
     assert "분석 중 경고는 없었습니다" in page or "라이브러리 경고가" in page
