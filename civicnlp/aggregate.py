@@ -1,8 +1,12 @@
-"""Campaign metrics over the annotated comments frame (:func:`civicnlp.annotate.annotate_comments`).
+"""Campaign metrics over the annotated comments (:func:`civicnlp.annotate.annotate_comments`), each written
+once for pandas and Dask frames.
 
-Every table is counts first (a groupby-sum over flag columns), ratios after, so the same functions can
-later run on Dask DataFrames. Group keys are any of ``campaign_id``, ``channel`` and ``day`` (the Seoul
-calendar day of ``created_at``); ``by=()`` gives one overall row.
+Every table is counts first (a group-by sum over indicator columns), ratios after. The few operations that
+differ between frame kinds — a group-by sum, a function applied to each partition — sit behind a small
+registry (:class:`Reductions`, keyed by frame type): pandas is registered here, Dask by
+``civicnlp.distributed``. A metric is one function; on a Dask frame only group totals and per-partition
+counts leave the cluster. Group keys are any of ``campaign_id``, ``channel`` and ``day`` (the Seoul calendar
+day of ``created_at``); ``by=()`` gives one overall row.
 
 Interval estimates are 95% Wilson score intervals (:func:`wilson_interval`).
 """
@@ -11,7 +15,8 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -76,21 +81,84 @@ def with_day(annotated: pd.DataFrame) -> pd.DataFrame:
     return annotated.assign(day=ts.dt.normalize())
 
 
-def _prepare(annotated: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
-    if "day" in by and "day" not in annotated.columns:
-        annotated = with_day(annotated)
-    _require(annotated, by)
-    return annotated
+@dataclass(frozen=True)
+class Reductions:
+    """What a kind of frame must do for the metrics beyond column arithmetic.
+
+    ``group_sum(frame, by, columns)``: int64 column sums per group as a pandas frame sorted by group (one row
+    when ``by`` is empty); ``map_parts(frame, f)``: ``f`` (pandas -> pandas) on every partition, the same kind
+    of frame back; ``each_part(frame, f)``: ``f`` on every partition, the results as a list;
+    ``count_by(frame, keys)``: rows per group of ``keys`` as a frame with ``n`` (of the same kind).
+    """
+
+    group_sum: Callable[[Any, Sequence[str], Sequence[str]], pd.DataFrame]
+    map_parts: Callable[[Any, Callable[[Any], Any]], Any]
+    each_part: Callable[[Any, Callable[[Any], Any]], list[Any]]
+    count_by: Callable[[Any, list[str]], Any]
 
 
-def _sum_by(df: pd.DataFrame, by: Sequence[str], columns: Sequence[str]) -> pd.DataFrame:
-    """Column sums per group (one row when ``by`` is empty), as int64 counts."""
+_REDUCTIONS: dict[type, Reductions] = {}
+
+
+def register_reductions(kinds: Iterable[type], reductions: Reductions) -> None:
+    """Let the metrics run on frames (and series) of ``kinds``."""
+    for kind in kinds:
+        _REDUCTIONS[kind] = reductions
+
+
+def reductions_for(frame: Any) -> Reductions:
+    """The :class:`Reductions` of ``frame``'s kind: pandas, and Dask once ``civicnlp.distributed`` is in."""
+    for kind, reductions in _REDUCTIONS.items():
+        if isinstance(frame, kind):
+            return reductions
+    name = type(frame).__name__
+    raise DataContractError(f"cannot compute metrics on a {name}; pass a pandas or a Dask frame")
+
+
+def _pandas_group_sum(df: pd.DataFrame, by: Sequence[str], columns: Sequence[str]) -> pd.DataFrame:
+    _require(df, [*by, *columns])
     values = df[list(columns)].astype("int64")
     if by:
         out = values.groupby([df[c] for c in by], observed=True, sort=True).sum().reset_index()
     else:
         out = values.sum().to_frame().T.reset_index(drop=True)
     return out.astype({c: "int64" for c in columns})
+
+
+def _pandas_count_by(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    return df.groupby(keys, observed=True, sort=True).size().rename("n").reset_index()
+
+
+register_reductions(
+    (pd.DataFrame, pd.Series),
+    Reductions(
+        group_sum=_pandas_group_sum,
+        map_parts=lambda frame, f: f(frame),
+        each_part=lambda frame, f: [f(frame)],
+        count_by=_pandas_count_by,
+    ),
+)
+
+
+def _sum_by(df: Any, by: Sequence[str], columns: Sequence[str]) -> pd.DataFrame:
+    """Column sums per group (one row when ``by`` is empty), as int64 counts, for any registered frame."""
+    return reductions_for(df).group_sum(df, by, columns)
+
+
+def _prepare(annotated: Any, by: Sequence[str]) -> Any:
+    if "day" in by and "day" not in annotated.columns:
+        annotated = reductions_for(annotated).map_parts(annotated, with_day)
+    _require(annotated, by)
+    return annotated
+
+
+def _indicators(df: Any, columns: Mapping[str, Any]) -> Any:
+    """``df`` with boolean Series of it added as int64 indicator columns."""
+    return df.assign(**{name: values.astype("int64") for name, values in columns.items()})
+
+
+def _flag(df: Any, name: str) -> Any:
+    return df[name].fillna(False).astype(bool)
 
 
 def select_comments(
@@ -132,30 +200,17 @@ def volume(annotated: pd.DataFrame, by: Sequence[str] = ("campaign_id", "channel
     return _sum_by(df.assign(comments=1), by, ["comments"])
 
 
-def participation(annotated: pd.DataFrame, by: Sequence[str] = ("campaign_id",)) -> pd.DataFrame:
+def participation(annotated: Any, by: Sequence[str] = ("campaign_id",)) -> pd.DataFrame:
     """Per group: comments, unique and repeat participants (``author_id`` with 2+ comments), entries vs
     opinions, questions, complaints, duplicates, near duplicates and spam."""
     df = _prepare(annotated, by)
     _require(df, ["author_id", *FLAGS])
-    flags = df[list(FLAGS)].fillna(False).astype(bool)
-    counts = _sum_by(
-        pd.concat([df[list(by)], flags], axis=1).assign(comments=1, opinions=~flags["is_entry"]),
-        by,
-        ["comments", "is_entry", "opinions", *FLAGS[1:]],
-    ).rename(columns=FLAG_COUNTS)
-    authors = df.loc[df["author_id"].notna(), [*by, "author_id"]]
-    per_author = (
-        authors.groupby([*by, "author_id"], observed=True, sort=True).size().rename("n").reset_index()
-    )
-    return _with_people(counts, per_author, by, _sum_by)
-
-
-def _with_people(counts: pd.DataFrame, per_author: Any, by: Sequence[str], group_sum: Any) -> pd.DataFrame:
-    """Participation's last step, shared with ``civicnlp.distributed``: from each author's comment count
-    ``n`` per group (a pandas or Dask frame, summed by ``group_sum``), add unique and repeat participants and
-    the entry share to the group ``counts``."""
+    flags = {f: _flag(df, f) for f in FLAGS}
+    df = _indicators(df, {**flags, "opinions": ~flags["is_entry"]}).assign(comments=1)
+    counts = _sum_by(df, by, ["comments", "is_entry", "opinions", *FLAGS[1:]]).rename(columns=FLAG_COUNTS)
+    per_author = reductions_for(df).count_by(df[df["author_id"].notnull()], [*by, "author_id"])
     per_author = per_author.assign(participants=1, repeat_participants=(per_author["n"] > 1).astype("int64"))
-    people = group_sum(per_author, by, ["participants", "repeat_participants"])
+    people = _sum_by(per_author, by, ["participants", "repeat_participants"])
     out = counts.merge(people, on=list(by), how="left") if by else pd.concat([counts, people], axis=1)
     out[["participants", "repeat_participants"]] = (
         out[["participants", "repeat_participants"]].fillna(0).astype("int64")
@@ -184,13 +239,13 @@ def sentiment_shares(
     df = _prepare(annotated, by)
     _require(df, ["sentiment"])
     if drop_spam and "is_spam" in df.columns:
-        df = df[~df["is_spam"].fillna(False).astype(bool)]
+        df = df[~_flag(df, "is_spam")]
     if opinions_only:
         _require(df, ["is_entry"])
-        df = df[~df["is_entry"].fillna(False).astype(bool)]
+        df = df[~_flag(df, "is_entry")]
     classes = _sentiment_classes(df) or list(SENTIMENTS)
-    indicators = pd.DataFrame({f"n_{c}": df["sentiment"].eq(c) for c in classes}, index=df.index)
-    out = _sum_by(pd.concat([df[list(by)], indicators.assign(n=1)], axis=1), by, ["n", *indicators.columns])
+    df = _indicators(df, {f"n_{c}": df["sentiment"].eq(c) for c in classes}).assign(n=1)
+    out = _sum_by(df, by, ["n", *(f"n_{c}" for c in classes)])
     for c in classes:
         out[f"share_{c}"] = out[f"n_{c}"] / out["n"].where(out["n"] > 0)
         out[f"share_{c}_low"], out[f"share_{c}_high"] = wilson_interval(out[f"n_{c}"], out["n"])
@@ -218,26 +273,41 @@ def toxic_share(annotated: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame
     """Per group: ``n``, ``toxic`` (toxicity other than "none"), ``share`` with Wilson ``low``/``high``."""
     df = _prepare(annotated, by)
     _require(df, ["toxicity"])
-    toxic = df["toxicity"].notna() & df["toxicity"].ne("none")
-    out = _sum_by(df[list(by)].assign(n=1, toxic=toxic), by, ["n", "toxic"])
+    toxic = df["toxicity"].notnull() & df["toxicity"].ne("none")
+    out = _sum_by(_indicators(df, {"toxic": toxic}).assign(n=1), by, ["n", "toxic"])
     out["share"] = out["toxic"] / out["n"].where(out["n"] > 0)
     out["low"], out["high"] = wilson_interval(out["toxic"], out["n"])
     return out
 
 
 def top_keywords(
-    annotated: pd.DataFrame, top: int = 20, *, column: str = "nouns", stopwords: Iterable[str] = ()
+    annotated: Any, top: int = 20, *, column: str = "nouns", stopwords: Iterable[str] = ()
 ) -> pd.DataFrame:
     """The most mentioned nouns: ``token``, ``comments`` (how many mention it), ``share`` of comments."""
     _require(annotated, [column])
-    freq = noun_frequencies(annotated[column], top=top, stopwords=stopwords, per_document=True)
+    counts, rows = _mentions(annotated[column], stopwords=stopwords)
+    items = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
     return pd.DataFrame(
         {
-            "token": freq.index.astype(object),
-            "comments": freq.to_numpy(),
-            "share": freq.to_numpy() / max(len(annotated), 1),
+            "token": pd.Series([t for t, _ in items], dtype=object),
+            "comments": np.array([c for _, c in items], dtype="int64"),
+            "share": np.array([c for _, c in items], dtype=float) / max(rows, 1),
         }
     )
+
+
+def _mentions(tokens: Any, *, min_len: int = 2, stopwords: Iterable[str] = ()) -> tuple[pd.Series, int]:
+    """How many documents mention each token, and how many documents there are (any registered series)."""
+    stop = tuple(stopwords)
+
+    def count(part: Any) -> tuple[pd.Series, int]:
+        return noun_frequencies(part, min_len=min_len, stopwords=stop, per_document=True), len(part)
+
+    series = tokens if isinstance(tokens, tuple(_REDUCTIONS)) else pd.Series(list(as_token_lists(tokens)))
+    parts = reductions_for(series).each_part(series, count)
+    counts = [c for c, _ in parts if len(c)]
+    total = pd.concat(counts).groupby(level=0).sum() if counts else pd.Series(dtype="int64")
+    return total.astype("int64"), sum(n for _, n in parts)
 
 
 def distinguishing_words(
@@ -296,7 +366,7 @@ def _counts(token_lists: TokenLists) -> Counter[str]:
 
 
 def message_uptake(
-    release_tokens: TokenLists, comment_tokens: TokenLists, k: int = 20, *, min_len: int = 2
+    release_tokens: TokenLists, comment_tokens: Any, k: int = 20, *, min_len: int = 2
 ) -> pd.DataFrame:
     """Did the release's message land? For the release's top-``k`` nouns: ``keyword``, ``release_count``,
     ``comments`` mentioning it, ``comment_share``, ``taken_up`` (mentioned by at least one comment).
@@ -304,15 +374,14 @@ def message_uptake(
     The uptake share is ``table["taken_up"].mean()``.
     """
     release = noun_frequencies(release_tokens, top=k, min_len=min_len)
-    comment_lists = as_token_lists(comment_tokens)
-    mentions = noun_frequencies(comment_lists, min_len=min_len, per_document=True)
+    mentions, documents = _mentions(comment_tokens, min_len=min_len)
     comments = mentions.reindex(release.index).fillna(0).astype("int64").to_numpy()
     return pd.DataFrame(
         {
             "keyword": release.index.astype(object),
             "release_count": release.to_numpy(),
             "comments": comments,
-            "comment_share": comments / max(len(comment_lists), 1),
+            "comment_share": comments / max(documents, 1),
             "taken_up": comments > 0,
         }
     )
@@ -393,9 +462,7 @@ def _sentiment_classes_from(table: pd.DataFrame) -> list[str]:
 
 
 def _channel_records(participation_by_channel: pd.DataFrame, opinion_shares: pd.DataFrame) -> list[dict]:
-    """summary.json's ``by_channel``: participation and opinions' net sentiment per channel, busiest first.
-
-    Shared by :func:`summarize` and ``civicnlp.distributed.summarize_dask`` (Dask-computed frames)."""
+    """summary.json's ``by_channel``: participation and opinions' net sentiment per channel, busiest first."""
     by_channel = participation_by_channel.merge(
         opinion_shares[["channel", "net_sentiment"]], on="channel", how="left"
     )
@@ -420,41 +487,40 @@ def _num(value: object) -> float | None:
 
 
 def summarize(
-    annotated: pd.DataFrame,
+    annotated: Any,
     campaign: Mapping[str, Any] | None = None,
     releases: pd.DataFrame | None = None,
     *,
     tokenizer: Any = None,
     top: int = 10,
 ) -> dict[str, Any]:
-    """Headline metrics as plain JSON-serialisable types (for ``summary.json``).
+    """Headline metrics as plain JSON-serialisable types (for ``summary.json``), from a pandas or Dask frame.
 
     ``releases`` (columns ``title``/``body``) adds message uptake: the share of the release's top-20 nouns
-    that comments mention; the nouns come from ``tokenizer`` (default: ``Tokenizer(pos="nouns")``). The
-    concerns (grouped negative and needs-reply comments) are added by ``civicnlp.findings``.
+    that comments mention; the nouns come from ``tokenizer`` (default: ``Tokenizer(pos="nouns")``).
     Topics and top keywords are those of the opinions (no entries, no spam): in a comment-to-enter event the
-    entry lines would otherwise fill them with 참여 and 응모.
+    entry lines would otherwise fill them with 참여 and 응모. A report adds ``concerns`` (grouped negative and
+    needs-reply comments) from ``civicnlp.findings``.
     """
     _require(annotated, ["comment_id", "channel", "created_at", "sentiment", "author_id", *FLAGS])
     campaign = dict(campaign or {})
-    part = participation(annotated, by=())
-    row = {k: v for k, v in part.iloc[0].items()}
-    opinions = annotated[~annotated["is_entry"].astype(bool) & ~annotated["is_spam"].astype(bool)]
-    created = pd.to_datetime(annotated["created_at"])
+    row = participation(annotated, by=()).iloc[0]
+    opinions = annotated[~_flag(annotated, "is_entry") & ~_flag(annotated, "is_spam")]
+    ids, channels, first, last = _spans(annotated)
     summary: dict[str, Any] = {
-        "campaign_id": _plain(campaign.get("campaign_id", _single(annotated.get("campaign_id")))),
+        "campaign_id": _plain(campaign.get("campaign_id", next(iter(ids)) if len(ids) == 1 else None)),
         "campaign_name": _plain(campaign.get("name")),
         "period": {"start": _plain(campaign.get("start")), "end": _plain(campaign.get("end"))},
-        "channels": sorted(str(c) for c in annotated["channel"].dropna().unique()),
-        "first_comment": _plain(created.min()),
-        "last_comment": _plain(created.max()),
+        "channels": sorted(channels),
+        "first_comment": _plain(first),
+        "last_comment": _plain(last),
     }
     for key in ("comments", "participants", "repeat_participants", "entries", "opinions", "questions"):
         summary[key] = int(row[key])
     for key in ("complaints", "duplicates", "near_duplicates", "spam"):
         summary[key] = int(row[key])
     summary["entry_share"] = _num(row["entry_share"])
-    summary["actionable"] = len(actionable_comments(annotated, n=None))
+    summary["actionable"] = needs_reply_count(annotated)
     summary["sentiment"] = _share_dict(sentiment_shares(annotated, by=()))
     summary["opinion_sentiment"] = _share_dict(sentiment_shares(annotated, by=(), opinions_only=True))
     summary["by_channel"] = _channel_records(
@@ -462,7 +528,7 @@ def summarize(
         sentiment_shares(annotated, by=("channel",), opinions_only=True),
     )
     if "policy_area" in annotated.columns:
-        topics = topic_shares(opinions if len(opinions) else annotated).head(5)
+        topics = topic_shares(opinions if summary["opinion_sentiment"]["n"] else annotated).head(5)
         summary["topics"] = [
             {"policy_area": str(r["policy_area"]), "count": int(r["n"]), "share": _num(r["share"])}
             for r in topics.to_dict("records")
@@ -486,6 +552,41 @@ def summarize(
                 "missed": [str(k) for k in uptake.loc[~uptake["taken_up"], "keyword"]],
             }
     return summary
+
+
+def needs_reply_count(annotated: Any) -> int:
+    """``len(actionable_comments(annotated, n=None))`` for any registered frame: each partition's distinct
+    question and complaint texts, then distinct once more across partitions."""
+    parts = reductions_for(annotated).each_part(annotated, _answerable)
+    return len(_distinct_texts(pd.concat(parts, ignore_index=True))) if parts else 0
+
+
+def _answerable(part: pd.DataFrame) -> pd.DataFrame:
+    needs = _flag(part, "is_question") | _flag(part, "is_complaint")
+    return _distinct_texts(part.loc[needs & _clean(part), ["text_masked"]])
+
+
+def _spans(annotated: Any) -> tuple[set[str], set[str], pd.Timestamp | None, pd.Timestamp | None]:
+    """Campaign ids, channels and the first and last comment time, gathered partition by partition."""
+
+    def span(part: pd.DataFrame) -> tuple[set[str], set[str], Any, Any]:
+        created = pd.to_datetime(part["created_at"])
+        return (
+            {str(c) for c in part["campaign_id"].dropna().unique()} if "campaign_id" in part else set(),
+            {str(c) for c in part["channel"].dropna().unique()},
+            created.min(),
+            created.max(),
+        )
+
+    parts = reductions_for(annotated).each_part(annotated, span)
+    firsts = [p[2] for p in parts if pd.notna(p[2])]
+    lasts = [p[3] for p in parts if pd.notna(p[3])]
+    return (
+        set().union(*(p[0] for p in parts)),
+        set().union(*(p[1] for p in parts)),
+        min(firsts) if firsts else None,
+        max(lasts) if lasts else None,
+    )
 
 
 def release_nouns(releases: pd.DataFrame, tokenizer: Any = None) -> list[list[str]]:

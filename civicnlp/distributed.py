@@ -49,23 +49,13 @@ import numpy as np
 import pandas as pd
 
 try:
+    import dask.dataframe as dd
     from distributed import WorkerPlugin
 except ImportError as exc:  # dask is an optional extra
     raise ImportError("civicnlp.distributed needs Dask: pip install 'civicnlp[dask]'") from exc
 
-from civicnlp.aggregate import (
-    FLAG_COUNTS,
-    FLAGS,
-    SENTIMENTS,
-    _channel_records,
-    _num,
-    _plain,
-    _share_dict,
-    _with_people,
-    select_comments,
-    wilson_interval,
-    with_day,
-)
+from civicnlp import aggregate
+from civicnlp.aggregate import select_comments
 from civicnlp.annotate import CROSS_ROW_FLAGS
 from civicnlp.exceptions import CivicNLPError, DataContractError, ParameterError
 from civicnlp.io import annotated_parts, write_parts
@@ -73,21 +63,13 @@ from civicnlp.io import annotated_parts, write_parts
 __all__ = [
     "DaskAnnotateSummary",
     "WarmUp",
-    "actionable_count_dask",
     "annotate_dask",
     "connect",
     "expand_inputs",
-    "participation_dask",
+    "load_partitioned",
     "read_annotated",
     "sample_rows",
     "select_dask",
-    "sentiment_shares_dask",
-    "summarize_dask",
-    "summarize_sampled",
-    "top_keywords_dask",
-    "topic_shares_dask",
-    "toxic_share_dask",
-    "volume_dask",
 ]
 
 PARTITION_ROWS = 25_000
@@ -416,7 +398,6 @@ def _annotate_on(
     partition_rows: int,
 ) -> dict[str, Any]:
     import dask
-    import dask.dataframe as dd
 
     from civicnlp.annotate import mask_texts
     from civicnlp.io import load_comments
@@ -546,7 +527,6 @@ def _counts(out: Path, described: list[Any], *, partitions: int, annotated: int 
 
 def read_annotated(path: str | Path) -> Any:
     """Annotated output as a Dask frame: an ``annotate_dask`` folder (its ``annotated/``) or Parquet files."""
-    import dask.dataframe as dd
 
     path = Path(path)
     if (path / "annotated").is_dir():
@@ -554,12 +534,6 @@ def read_annotated(path: str | Path) -> Any:
     if not path.exists():
         raise ParameterError(f"no annotated output at {path}")
     return dd.read_parquet(path)
-
-
-def _day(annotated: Any, by: Sequence[str]) -> Any:
-    if "day" in by and "day" not in annotated.columns:
-        return annotated.map_partitions(with_day)
-    return annotated
 
 
 def _group_sum(frame: Any, by: Sequence[str], columns: Sequence[str]) -> pd.DataFrame:
@@ -578,197 +552,25 @@ def _group_sum(frame: Any, by: Sequence[str], columns: Sequence[str]) -> pd.Data
     return out.astype({**keys, **{c: "int64" for c in columns}})
 
 
-def _as_int(frame: Any, columns: Mapping[str, Any]) -> Any:
-    """Indicator columns (boolean Series of ``frame``) as int64, beside the frame."""
-    return frame.assign(**{name: values.astype("int64") for name, values in columns.items()})
-
-
-def volume_dask(annotated: Any, by: Sequence[str] = ("campaign_id", "channel", "day")) -> pd.DataFrame:
-    """``aggregate.volume`` on a Dask frame."""
-    df = _day(annotated, by)
-    return _group_sum(df.assign(comments=1), by, ["comments"])
-
-
-def participation_dask(annotated: Any, by: Sequence[str] = ("campaign_id",)) -> pd.DataFrame:
-    """``aggregate.participation`` on a Dask frame (participants: a group-by on author, then on ``by``)."""
-    df = _day(annotated, by)
-    flags = {f: df[f].fillna(False).astype(bool) for f in FLAGS}
-    df = _as_int(df, {**flags, "opinions": ~flags["is_entry"]}).assign(comments=1)
-    counts = _group_sum(df, by, ["comments", "is_entry", "opinions", *FLAGS[1:]]).rename(columns=FLAG_COUNTS)
-    authors = df[df["author_id"].notnull()][[*by, "author_id"]].assign(n=1)
-    per_author = authors.groupby([*by, "author_id"], observed=True)["n"].sum(split_out=True).reset_index()
-    return _with_people(counts, per_author, by, _group_sum)
-
-
-def sentiment_shares_dask(
-    annotated: Any, by: Sequence[str] = ("channel",), *, opinions_only: bool = False, drop_spam: bool = True
-) -> pd.DataFrame:
-    """``aggregate.sentiment_shares`` on a Dask frame: class counts summed, then shares and Wilson bounds."""
-    df = _day(annotated, by)
-    if drop_spam and "is_spam" in df.columns:
-        df = df[~df["is_spam"].fillna(False).astype(bool)]
-    if opinions_only:
-        df = df[~df["is_entry"].fillna(False).astype(bool)]
-    classes = [c for c in SENTIMENTS if f"p_{c}" in df.columns] or list(SENTIMENTS)
-    df = _as_int(df, {f"n_{c}": df["sentiment"].eq(c) for c in classes}).assign(n=1)
-    out = _group_sum(df, by, ["n", *(f"n_{c}" for c in classes)])
-    for c in classes:
-        out[f"share_{c}"] = out[f"n_{c}"] / out["n"].where(out["n"] > 0)
-        out[f"share_{c}_low"], out[f"share_{c}_high"] = wilson_interval(out[f"n_{c}"], out["n"])
-    out["net_sentiment"] = out.get("share_positive", 0.0) - out.get("share_negative", 0.0)
-    return out
-
-
-def topic_shares_dask(annotated: Any, by: Sequence[str] = (), *, column: str = "policy_area") -> pd.DataFrame:
-    """``aggregate.topic_shares`` on a Dask frame."""
-    df = _day(annotated, by)
-    counts = _group_sum(df.assign(n=1), [*by, column], ["n"])
-    totals = counts.groupby(list(by), sort=False)["n"].transform("sum") if by else counts["n"].sum()
-    counts["share"] = counts["n"] / totals
-    counts["low"], counts["high"] = wilson_interval(counts["n"], totals)
-    return counts.sort_values(
-        [*by, "n", column], ascending=[True] * len(by) + [False, True], ignore_index=True
-    )
-
-
-def toxic_share_dask(annotated: Any, by: Sequence[str] = ()) -> pd.DataFrame:
-    """``aggregate.toxic_share`` on a Dask frame."""
-    df = _day(annotated, by)
-    toxic = df["toxicity"].notnull() & df["toxicity"].ne("none")
-    out = _group_sum(_as_int(df, {"toxic": toxic}).assign(n=1), by, ["n", "toxic"])
-    out["share"] = out["toxic"] / out["n"].where(out["n"] > 0)
-    out["low"], out["high"] = wilson_interval(out["toxic"], out["n"])
-    return out
-
-
-_COUNT_KEYS = (
-    "comments",
-    "participants",
-    "repeat_participants",
-    "entries",
-    "opinions",
-    "questions",
-    "complaints",
-    "duplicates",
-    "near_duplicates",
-    "spam",
-)
-# the summarize() keys computed here, exactly; the two that compare texts (the biggest concern, message
-# uptake) need the comments themselves: summarize_sampled takes them from a bounded sample
-SUMMARY_KEYS = (
-    "campaign_id",
-    "campaign_name",
-    "period",
-    "channels",
-    "first_comment",
-    "last_comment",
-    *_COUNT_KEYS,
-    "entry_share",
-    "actionable",
-    "sentiment",
-    "opinion_sentiment",
-    "by_channel",
-    "topics",
-    "toxic_share",
-    "top_keywords",
-)
-
-
-def summarize_dask(
-    annotated: Any, campaign: Mapping[str, Any] | None = None, *, top: int = 10
-) -> dict[str, Any]:
-    """The count-based headline numbers of ``aggregate.summarize`` (``SUMMARY_KEYS``), equal to them, from a
-    Dask frame of annotated comments — only group totals and token counts are collected."""
+def _each_part(frame: Any, func: Any) -> list[Any]:
     import dask
 
-    campaign = dict(campaign or {})
-    row = participation_dask(annotated, by=()).iloc[0]
-    campaign_ids, channels, first, last = dask.compute(
-        annotated["campaign_id"].dropna().unique(),
-        annotated["channel"].dropna().unique(),
-        annotated["created_at"].min(),
-        annotated["created_at"].max(),
-    )
-    summary: dict[str, Any] = {
-        "campaign_id": _plain(
-            campaign.get("campaign_id", campaign_ids.iloc[0] if len(campaign_ids) == 1 else None)
-        ),
-        "campaign_name": _plain(campaign.get("name")),
-        "period": {"start": _plain(campaign.get("start")), "end": _plain(campaign.get("end"))},
-        "channels": sorted(str(c) for c in channels),
-        "first_comment": _plain(pd.Timestamp(first) if pd.notna(first) else None),
-        "last_comment": _plain(pd.Timestamp(last) if pd.notna(last) else None),
-    }
-    for key in _COUNT_KEYS:
-        summary[key] = int(row[key])
-    summary["entry_share"] = _num(row["entry_share"])
-    summary["actionable"] = actionable_count_dask(annotated)
-    summary["sentiment"] = _share_dict(sentiment_shares_dask(annotated, by=()))
-    summary["opinion_sentiment"] = _share_dict(sentiment_shares_dask(annotated, by=(), opinions_only=True))
-    summary["by_channel"] = _channel_records(
-        participation_dask(annotated, by=("channel",)),
-        sentiment_shares_dask(annotated, by=("channel",), opinions_only=True),
-    )
-    # the opinions: neither entries nor spam (opinion_sentiment's n counts the same rows)
-    opinions = annotated[
-        ~annotated["is_entry"].fillna(False).astype(bool) & ~annotated["is_spam"].fillna(False).astype(bool)
-    ]
-    if "policy_area" in annotated.columns:
-        topics = topic_shares_dask(opinions if summary["opinion_sentiment"]["n"] else annotated)
-        summary["topics"] = [
-            {"policy_area": str(r["policy_area"]), "count": int(r["n"]), "share": _num(r["share"])}
-            for r in topics.head(5).to_dict("records")
-        ]
-    if "toxicity" in annotated.columns:
-        summary["toxic_share"] = _num(toxic_share_dask(annotated).loc[0, "share"])
-    summary["top_keywords"] = []
-    if "nouns" in annotated.columns:
-        summary["top_keywords"] = [
-            {"token": str(r["token"]), "comments": int(r["comments"])}
-            for r in top_keywords_dask(opinions, top).to_dict("records")
-        ]
-    return summary
+    return list(dask.compute([dask.delayed(func)(part) for part in frame.to_delayed()])[0])
 
 
-def top_keywords_dask(annotated: Any, top: int = 20, *, column: str = "nouns") -> pd.DataFrame:
-    """``aggregate.top_keywords`` on a Dask frame: per-partition mention counts, summed."""
-    import dask
-
-    from civicnlp.keywords import noun_frequencies
-
-    if column not in annotated.columns:
-        raise DataContractError(f"the annotated data lacks column(s) {[column]}")
-    count = dask.delayed(noun_frequencies)
-    pieces = annotated[column].to_delayed()
-    parts = [count(part, per_document=True) for part in pieces]
-    counts, lengths = dask.compute(parts, [dask.delayed(len)(part) for part in pieces])
-    rows = sum(lengths)
-    total = pd.concat(counts).groupby(level=0).sum() if counts else pd.Series(dtype="int64")
-    items = sorted(total.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
-    return pd.DataFrame(
-        {
-            "token": pd.Series([t for t, _ in items], dtype=object),
-            "comments": np.array([c for _, c in items], dtype="int64"),
-            "share": np.array([c for _, c in items], dtype=float) / max(int(rows), 1),
-        }
-    )
+def _count_by(frame: Any, keys: list[str]) -> Any:
+    return frame.assign(n=1).groupby(keys, observed=True)["n"].sum(split_out=True).reset_index()
 
 
-def _answerable(part: pd.DataFrame) -> pd.DataFrame:
-    """A partition's questions and complaints worth answering, each text once (``actionable_comments``)."""
-    from civicnlp.aggregate import _clean, _distinct_texts
-
-    needs = part["is_question"].fillna(False).astype(bool) | part["is_complaint"].fillna(False).astype(bool)
-    return _distinct_texts(part.loc[needs & _clean(part), ["text_masked"]])
-
-
-def actionable_count_dask(annotated: Any) -> int:
-    """``len(aggregate.actionable_comments(annotated, n=None))`` on a Dask frame: only the distinct texts
-    of each partition's questions and complaints are collected, then counted once more across them."""
-    from civicnlp.aggregate import _distinct_texts
-
-    texts = annotated.map_partitions(_answerable, meta=annotated._meta[["text_masked"]]).compute()
-    return len(_distinct_texts(texts))
+aggregate.register_reductions(
+    (dd.DataFrame, dd.Series),
+    aggregate.Reductions(
+        group_sum=_group_sum,
+        map_parts=lambda frame, func: frame.map_partitions(func),
+        each_part=_each_part,
+        count_by=_count_by,
+    ),
+)
 
 
 def select_dask(
@@ -827,23 +629,6 @@ def sample_rows(annotated: Any, n: int = 200_000, *, seed: int = 0) -> pd.DataFr
     return chosen.compute().reset_index(drop=True)
 
 
-def summarize_sampled(
-    annotated: Any,
-    sample: pd.DataFrame,
-    campaign: Mapping[str, Any] | None = None,
-    releases: pd.DataFrame | None = None,
-    *,
-    top: int = 10,
-) -> dict[str, Any]:
-    """``aggregate.summarize``'s every key: ``SUMMARY_KEYS`` from all rows with Dask, the biggest concern and
-    message uptake from ``sample`` (the same as the whole's when the sample holds every row)."""
-    from civicnlp.aggregate import summarize
-
-    from_sample = summarize(sample, campaign, releases, top=top)
-    exact = summarize_dask(annotated, campaign, top=top)
-    return {key: exact.get(key, value) for key, value in from_sample.items()}
-
-
 @dataclass
 class PartitionedCampaign:
     """A campaign whose comments exist only as annotated partitioned Parquet (``civicnlp annotate --engine
@@ -869,7 +654,6 @@ def load_partitioned(
     """``campaign_id``'s annotated rows from ``annotated_dir`` (every campaign's, as written by ``annotate
     --engine dask``) with its row of ``data_dir``'s campaigns.csv and its releases; the quarantined rows of
     the campaign, and those without a campaign id, from the folder's ``quarantine/`` when there is one."""
-    import dask.dataframe as dd
 
     from civicnlp.campaigns import campaign_details
     from civicnlp.distributed import read_annotated, select_dask

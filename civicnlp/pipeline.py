@@ -5,9 +5,9 @@ report leaves beside its HTML (``comments_scored.csv`` and ``summary.json``) thr
 ``civicnlp.io``. The notebook only shows what :class:`ReportData` holds: nothing in it decides what is safe to
 write.
 
-With ``annotated_dir`` (the output of ``civicnlp annotate --engine dask``) every count comes from all rows
-with Dask, and what needs the texts (examples, themes, concerns, charts) from a seeded sample of at most
-``sample_rows`` rows.
+With ``annotated_dir`` (the output of ``civicnlp annotate --engine dask``) the summary comes from all rows
+with Dask (the same metric functions), and what needs the texts (examples, themes, concerns, charts) from a
+seeded sample of at most ``sample_rows`` rows.
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ def build(
         rows_in, quarantine, reasons = part.rows_in, part.quarantine, part.quarantine_reasons
         timings["annotate_seconds"] = time.perf_counter() - started
         started = time.perf_counter()
-        summary = distributed.summarize_sampled(rows, scored, info, releases)
+        summary = aggregate.summarize(rows, info, releases, tokenizer=tokenizer)
     else:
         campaign = load_campaign(campaign_id, data_dir, columns=columns)
         info, releases, files = campaign.info, campaign.releases, campaign.files

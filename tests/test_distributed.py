@@ -256,31 +256,34 @@ def annotated_pair(apec_run):
 
 
 @pytest.mark.parametrize(
-    "pandas_fn, dask_fn, kwargs",
+    "metric, kwargs",
     [
-        (aggregate.volume, dist.volume_dask, {}),
-        (aggregate.participation, dist.participation_dask, {}),
-        (aggregate.participation, dist.participation_dask, {"by": ()}),
-        (aggregate.participation, dist.participation_dask, {"by": ("channel", "day")}),
-        (aggregate.sentiment_shares, dist.sentiment_shares_dask, {}),
-        (aggregate.sentiment_shares, dist.sentiment_shares_dask, {"by": ("day",), "opinions_only": True}),
-        (aggregate.topic_shares, dist.topic_shares_dask, {}),
-        (aggregate.topic_shares, dist.topic_shares_dask, {"by": ("channel",)}),
-        (aggregate.toxic_share, dist.toxic_share_dask, {"by": ("channel",)}),
+        (aggregate.volume, {}),
+        (aggregate.participation, {}),
+        (aggregate.participation, {"by": ()}),
+        (aggregate.participation, {"by": ("channel", "day")}),
+        (aggregate.sentiment_shares, {}),
+        (aggregate.sentiment_shares, {"by": ("day",), "opinions_only": True}),
+        (aggregate.topic_shares, {}),
+        (aggregate.topic_shares, {"by": ("channel",)}),
+        (aggregate.toxic_share, {"by": ("channel",)}),
+        (aggregate.top_keywords, {"top": 15}),
     ],
 )
-def test_dask_aggregations_equal_pandas(annotated_pair, pandas_fn, dask_fn, kwargs):
+def test_one_metric_gives_the_same_table_on_pandas_and_dask(annotated_pair, metric, kwargs):
     pdf, ddf = annotated_pair
-    pd.testing.assert_frame_equal(dask_fn(ddf, **kwargs), pandas_fn(pdf, **kwargs))
+    pd.testing.assert_frame_equal(metric(ddf, **kwargs), metric(pdf, **kwargs))
 
 
-def test_summarize_dask_equals_summarize(annotated_pair):
+def test_summarize_gives_the_same_summary_on_pandas_and_dask(annotated_pair):
     pdf, ddf = annotated_pair
-    expected = aggregate.summarize(pdf)
-    got = dist.summarize_dask(ddf)
-    assert set(got) == set(dist.SUMMARY_KEYS)
-    assert got == {key: expected[key] for key in dist.SUMMARY_KEYS}
-    assert got["comments"] == 636 and got["duplicates"] > 0
+    releases = pd.DataFrame(
+        {"title": ["주차 요금 안내"], "body": ["공영주차장 요금이 바뀝니다. 버스 노선도 바뀝니다."]}
+    )
+    expected = aggregate.summarize(pdf, releases=releases)
+    assert aggregate.summarize(ddf, releases=releases) == expected
+    assert expected["comments"] == 636 and expected["duplicates"] > 0 and expected["message_uptake"]
+    assert aggregate.needs_reply_count(ddf) == len(aggregate.actionable_comments(pdf, n=None)) > 0
 
 
 def test_annotate_dask_refuses_bad_sizes(tmp_path):
@@ -295,18 +298,12 @@ def test_read_annotated_refuses_a_missing_folder(tmp_path):
         dist.read_annotated(tmp_path / "nothing")
 
 
-def test_top_keywords_and_actionable_count_equal_pandas(annotated_pair):
-    pdf, ddf = annotated_pair
-    pd.testing.assert_frame_equal(dist.top_keywords_dask(ddf, 15), aggregate.top_keywords(pdf, 15))
-    assert dist.actionable_count_dask(ddf) == len(aggregate.actionable_comments(pdf, n=None)) > 0
-
-
 @pytest.mark.parametrize(
     "selection",
     [{}, {"channels": ["facebook", "blog"]}, {"date_from": "2024-07-03", "date_to": "2024-07-05"}],
 )
 def test_select_dask_equals_select_comments(annotated_pair, selection):
-    from civicnlp.report import select_comments
+    from civicnlp.aggregate import select_comments
 
     pdf, ddf = annotated_pair
     got = dist.select_dask(ddf, "incheon-bus-parking-2024", **selection).compute()
