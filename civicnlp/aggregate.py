@@ -26,6 +26,35 @@ from civicnlp.dates import TIMEZONE
 from civicnlp.exceptions import DataContractError, ParameterError
 from civicnlp.keywords import TokenLists, as_token_lists, noun_frequencies
 
+__all__ = [
+    "CHANNEL_NAMES",
+    "FLAGS",
+    "FLAG_COUNTS",
+    "MIN_SHARE_N",
+    "SENTIMENTS",
+    "Z95",
+    "Reductions",
+    "actionable_comments",
+    "distinguishing_words",
+    "message_uptake",
+    "needs_reply_count",
+    "participation",
+    "reductions_for",
+    "register_reductions",
+    "release_nouns",
+    "representative_comments",
+    "select_comments",
+    "sentiment_shares",
+    "summarize",
+    "summary_sentences",
+    "top_keywords",
+    "topic_shares",
+    "toxic_share",
+    "volume",
+    "wilson_interval",
+    "with_day",
+]
+
 SENTIMENTS = ("negative", "neutral", "positive")
 FLAGS = ("is_entry", "is_question", "is_complaint", "is_duplicate", "is_near_duplicate", "is_spam")
 #: The participation table's count column of each flag.

@@ -15,6 +15,22 @@ from pathlib import Path
 
 import platformdirs
 
+__all__ = [
+    "CACHE_DIR_ENV",
+    "DATA_HOME_ENV",
+    "KERNEL_NAME",
+    "PROGRESS_ENV",
+    "PROJECT_DIR_ENV",
+    "REQUIRE_DATA_ENV",
+    "cache_dir",
+    "data_home",
+    "notebooks_dir",
+    "project_dir",
+    "reports_dir",
+    "require_data",
+    "sample_dir",
+]
+
 DATA_HOME_ENV = "CIVICNLP_DATA_HOME"
 REQUIRE_DATA_ENV = "CIVICNLP_REQUIRE_DATA"
 CACHE_DIR_ENV = "CIVICNLP_CACHE_DIR"

@@ -18,6 +18,14 @@ import re
 import numpy as np
 import pandas as pd
 
+__all__ = [
+    "EARLIEST",
+    "LATEST",
+    "TIMEZONE",
+    "outside_window",
+    "parse_datetimes",
+]
+
 TIMEZONE = "Asia/Seoul"
 #: The window of accepted dates (Seoul time), both days included.
 EARLIEST = pd.Timestamp("1990-01-01", tz=TIMEZONE)

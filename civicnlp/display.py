@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 import re
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, TextIO
 
 import pandas as pd
@@ -212,7 +212,7 @@ def models_table(cards: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def next_steps_table(steps: list[Mapping[str, str]]) -> pd.DataFrame:
+def next_steps_table(steps: Sequence[Mapping[str, str]]) -> pd.DataFrame:
     """The recommendations of ``civicnlp.findings.next_steps``, numbered."""
     return pd.DataFrame([{"순서": i, **step} for i, step in enumerate(steps, start=1)])
 

@@ -15,6 +15,14 @@ from importlib.metadata import PackageNotFoundError, version
 
 from civicnlp import config
 
+__all__ = [
+    "PACKAGES",
+    "SAMPLE_SENTENCE",
+    "Check",
+    "doctor",
+    "run_checks",
+]
+
 SAMPLE_SENTENCE = "인천시가 당근마켓에서 APEC 정상회의 유치 이벤트를 열었습니다."
 PACKAGES = (
     "civicnlp",

@@ -2,6 +2,19 @@
 
 from __future__ import annotations
 
+__all__ = [
+    "BackendError",
+    "CapturedAtRequired",
+    "CivicNLPError",
+    "CorpusNotFoundError",
+    "DataContractError",
+    "JavaNotFoundError",
+    "ModelError",
+    "ParameterError",
+    "ReportError",
+    "TokenizerWarning",
+]
+
 
 class CivicNLPError(Exception):
     """Base class of every error civicnlp raises on purpose."""

@@ -19,6 +19,17 @@ from pathlib import Path
 
 from civicnlp.exceptions import JavaNotFoundError, ParameterError
 
+__all__ = [
+    "DEFAULT_HEAP",
+    "HEAP_ENV",
+    "JAVA_ENV",
+    "JvmInfo",
+    "ensure_jvm",
+    "find_jvm",
+    "heap_size",
+    "jvm_args",
+]
+
 JAVA_ENV = "CIVICNLP_JAVA"
 HEAP_ENV = "CIVICNLP_JVM_HEAP"
 DEFAULT_HEAP = "1g"

@@ -15,6 +15,14 @@ import pandas as pd
 
 from civicnlp.exceptions import ParameterError
 
+__all__ = [
+    "as_token_lists",
+    "discover_themes",
+    "kwic",
+    "noun_frequencies",
+    "tfidf_keywords",
+]
+
 TokenLists = Iterable[Sequence[str] | str | None]
 
 

@@ -23,7 +23,10 @@ import pandas as pd
 from civicnlp import aggregate, findings
 from civicnlp.annotate import annotate_loaded
 from civicnlp.campaigns import load_campaign
+from civicnlp.classify import model_card
 from civicnlp.io import redact, write_csv_parts, write_json, write_table
+from civicnlp.keywords import as_token_lists
+from civicnlp.report import run_manifest
 
 __all__ = ["DEFAULT_MODELS", "ReportData", "build", "write_outputs"]
 
@@ -52,6 +55,8 @@ class ReportData:
     quarantine: pd.DataFrame
     data_quality: dict[str, Any]
     campaign_terms: set[str]
+    cards: dict[str, dict[str, Any]]
+    parameters: dict[str, Any]
     timings: dict[str, float] = field(default_factory=dict)
     rows: Any = None
 
@@ -59,6 +64,15 @@ class ReportData:
     def opinions(self) -> pd.DataFrame:
         """The scored comments that are opinions: no entries, no spam."""
         return findings.opinions(self.scored)
+
+    @property
+    def opinion_nouns(self) -> pd.Series:
+        """Each opinion's nouns without the campaign's own terms (themes and word contrasts use these)."""
+        said = self.opinions
+        skip = self.campaign_terms
+        return pd.Series(
+            [[t for t in doc if t not in skip] for doc in as_token_lists(said["nouns"])], index=said.index
+        )
 
 
 def build(
@@ -79,6 +93,17 @@ def build(
     ``columns`` maps the comments file's own column names (``text=내용,created_at=작성일시``), as
     ``civicnlp validate`` and ``annotate`` take it."""
     chosen = {**DEFAULT_MODELS, **dict(models or {})}
+    parameters = {
+        "campaign_id": campaign_id,
+        "data_dir": None if data_dir is None else str(data_dir),
+        "date_from": date_from,
+        "date_to": date_to,
+        "channels": list(channels) if channels else None,
+        "columns": columns,
+        "models": chosen,
+        "annotated_dir": None if annotated_dir is None else str(annotated_dir),
+        "sample_rows": sample_rows if annotated_dir else None,
+    }
     timings: dict[str, float] = {}
     started = time.perf_counter()
     if annotated_dir:
@@ -144,6 +169,8 @@ def build(
         quarantine=redact(quarantine),
         data_quality=quality,
         campaign_terms=terms,
+        cards={role: model_card(name) for role, name in chosen.items()},
+        parameters=parameters,
         timings=timings,
         rows=rows,
     )
@@ -153,22 +180,31 @@ def write_outputs(
     data: ReportData,
     folder: str | Path,
     *,
-    manifest: Mapping[str, Any],
+    run_id: str | None,
+    parameters: Mapping[str, Any] | None = None,
     warnings: Sequence[str] = (),
-) -> dict[str, Path]:
+) -> dict[str, Any]:
     """Write ``comments_scored.csv`` (every scored row of the selection) and ``summary.json`` (the summary,
-    data quality, warnings seen and the run's ``manifest``) into ``folder``."""
+    data quality, warnings seen and the run's manifest: inputs' sha256, parameters — ``data.parameters``
+    and ``parameters`` —, model cards, package version, timings) into ``folder``; return the manifest."""
     target = Path(folder)
-    scored = target / "comments_scored.csv"
+    target.mkdir(parents=True, exist_ok=True)
     if data.rows is not None:
-        write_csv_parts(data.rows, scored)
+        write_csv_parts(data.rows, target / "comments_scored.csv")
     else:
-        write_table(data.scored, scored)
+        write_table(data.scored, target / "comments_scored.csv")
+    manifest = run_manifest(
+        files=data.files,
+        parameters={**data.parameters, **dict(parameters or {})},
+        models=data.cards,
+        run_id=str(run_id),
+        timings=data.timings,
+    )
     record = {
         **data.summary,
         "data_quality": data.data_quality,
         "warnings": list(warnings),
         "manifest": manifest,
     }
-    summary = write_json(record, target / "summary.json", verbatim=("manifest",))
-    return {"comments_scored.csv": scored, "summary.json": summary}
+    write_json(record, target / "summary.json", verbatim=("manifest",))
+    return manifest

@@ -29,6 +29,26 @@ from civicnlp.aggregate import MIN_SHARE_N, wilson_interval
 from civicnlp.exceptions import ParameterError
 from civicnlp.labels import SENTIMENT_NAMES, channel_name
 
+__all__ = [
+    "EMOJI_FONTS",
+    "KOREAN_FONT",
+    "SENTIMENT_COLORS",
+    "SENTIMENT_LABELS",
+    "SENTIMENT_ORDER",
+    "WINDOW_COLOR",
+    "confidence_histogram",
+    "grouped_bars",
+    "keyword_bars",
+    "korean_font_files",
+    "safe_label",
+    "sentiment_by_group",
+    "sentiment_over_time",
+    "topic_shares",
+    "use_korean_font",
+    "use_korean_fonts",
+    "volume_timeline",
+]
+
 KOREAN_FONT = "NanumGothic"
 #: Monochrome fonts with emoji/symbol glyphs, used as a last fallback when one is installed.
 EMOJI_FONTS = ("Noto Emoji", "Symbola", "Noto Sans Symbols 2", "Segoe UI Emoji", "Segoe UI Symbol")

@@ -44,6 +44,29 @@ from civicnlp import __version__, config
 from civicnlp.dates import TIMEZONE
 from civicnlp.exceptions import ParameterError, ReportError
 
+__all__ = [
+    "CELL_TIMEOUT",
+    "CONTENT_SECURITY_POLICY",
+    "NUMBER_RANGES",
+    "OUTPUT_FILES",
+    "REPORT_NOTEBOOK",
+    "RUNNER_PARAMETERS",
+    "BatchRun",
+    "card_summary",
+    "export_html",
+    "file_sha256",
+    "kernel_name",
+    "kernel_runs_this_environment",
+    "new_run_id",
+    "notebook_parameters",
+    "parse_parameter",
+    "read_batch_file",
+    "run_batch",
+    "run_manifest",
+    "run_report",
+    "validate_parameters",
+]
+
 log = logging.getLogger(__name__)
 
 REPORT_NOTEBOOK = "campaign_report.ipynb"

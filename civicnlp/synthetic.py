@@ -36,6 +36,20 @@ import yaml
 from civicnlp import io
 from civicnlp.exceptions import ParameterError
 
+__all__ = [
+    "COMPOSE_RATES",
+    "GENERAL_SHARE",
+    "RATES",
+    "SENTIMENTS",
+    "TYPE_WEIGHTS",
+    "compose_texts",
+    "generate_comments",
+    "load_phrases",
+    "sample_campaign_ids",
+    "sample_comments",
+    "write_sample",
+]
+
 #: Share of comments affected by each variation or mess (PII: of entries; hashtag: of entries).
 RATES: dict[str, float] = {
     "reply": 0.12,
