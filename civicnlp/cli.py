@@ -107,7 +107,7 @@ def tokenize_command(text: str | None, backend: str, pos: str, lemma: bool) -> N
         click.echo(" ".join(tokens))
 
 
-_MODEL_NAMES = ("sentiment", "policy_area", "news_section", "toxicity")
+_MODEL_NAMES = ("sentiment", "policy_area", "news_section", "toxicity", "reply")
 
 
 @main.command()
