@@ -284,13 +284,17 @@ class PerSentence(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X: Iterable[object]) -> np.ndarray:
         check_is_fitted(self)
         texts = ["" if not isinstance(t, str) else t for t in X]
-        sentences = [split_sentences(t) for t in texts]
-        flat = [s for each in sentences for s in each]
         column = list(self.classes_).index(self.positive)
-        p = self.estimator_.predict_proba(flat)[:, column] if flat else np.empty(0)
-        owner = np.repeat(np.arange(len(texts)), [len(each) for each in sentences])
-        best = np.zeros(len(texts))
-        np.maximum.at(best, owner, p)
+        # the batch as given shares its features with the other models (civicnlp.features' memo), and a
+        # text of one sentence is scored as it is; only longer texts are scored again, sentence by sentence
+        best = self.estimator_.predict_proba(texts)[:, column] if texts else np.empty(0)
+        several = {i: each for i, each in enumerate(map(split_sentences, texts)) if len(each) > 1}
+        if several:
+            flat = [s for each in several.values() for s in each]
+            p = self.estimator_.predict_proba(flat)[:, column]
+            owner = np.repeat(list(several), [len(each) for each in several.values()])
+            best[list(several)] = 0.0
+            np.maximum.at(best, owner, p)
         out = np.empty((len(texts), 2))
         out[:, column], out[:, 1 - column] = best, 1.0 - best
         return out
@@ -737,7 +741,10 @@ def render_card(card: Mapping[str, Any]) -> str:
 def _render_decision(section: Mapping[str, Any] | None) -> list[str]:
     if not section:
         return []
-    return [f"- Threshold {section['threshold']:.3f}, chosen by {section['rule']} ({section['score']:.4f})"]
+    line = f"- Threshold {section['threshold']:.3f}, chosen by {section['rule']} ({section['score']:.4f})"
+    if "abstained_on_no_policy" in section:
+        line += f"; {section['abstained_on_no_policy']:.0%} of those comments get no area"
+    return [line]
 
 
 def _render_in_domain(section: Mapping[str, Any] | None) -> list[str]:
