@@ -9,7 +9,8 @@ and its neutral stage's C; one joint 3-class logistic regression over tf-idf wit
 Toxicity (binary macro-F1 on BEEP! dev, KODOLI offensiveness, curse, K-MHaS: targets KODOLI 0.82, K-MHaS
 0.80, BEEP! no regression): one logistic regression with per-corpus weights, the threshold chosen for the
 best mean over the corpora. Reply (3i4K, F1 of question + command: target 0.85): character + morpheme or
-character n-grams only. Features are computed once per model's rows; about 10 minutes on 2 cores.
+character n-grams only. Features are computed once per model's rows; about 5.5 minutes on 2 cores
+(``--joint`` adds minutes per fit).
 """
 
 from __future__ import annotations
