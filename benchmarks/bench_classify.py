@@ -1,8 +1,9 @@
-"""Speed and size of the four shipped models: file size, load time, comments/s on ~20k real short texts.
+"""Speed and size of the shipped models: file size, load time, comments/s on ~20k real short texts.
 
-Each model is timed alone and cold (the batch memo of ``civicnlp.features`` cleared), then the four in a
-row on the same batch, as annotation runs them: the later models reuse the first one's normalized texts,
-morphemes and hashed n-gram blocks (see ``civicnlp.features``).
+Each model is timed alone and cold (the batch memo of ``civicnlp.features`` cleared), then the models that
+annotation runs (``annotate.DEFAULT_MODELS``: sentiment, policy_area, toxicity, reply) in a row on the same
+batch: the later models reuse the first one's normalized texts, morphemes and hashed n-gram blocks (see
+``civicnlp.features``); ``reply`` scores texts of several sentences again, sentence by sentence.
 
 Not a test: prints a table. The texts are the first N NSMC reviews (short, comment-like) from the data home,
 or, without the corpus, the shipped sample comments repeated. Run:
@@ -15,7 +16,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from civicnlp import classify, datasets, features
+from civicnlp import annotate, classify, datasets, features
 from civicnlp.exceptions import CorpusNotFoundError
 
 
@@ -54,11 +55,11 @@ def main() -> None:
         print(f"{name:<14}{size:>9.2f}{load:>9.2f}{seconds:>11.2f}{len(texts) / seconds:>12,.0f}")
     features.clear_memo()
     started = time.perf_counter()
-    for model in models.values():
-        model.predict_proba(texts)
+    for role in annotate.DEFAULT_MODELS:
+        models[role].predict_proba(texts)
     seconds = time.perf_counter() - started
     rate = len(texts) / seconds
-    print(f"{'all four':<14}{'':>9}{'':>9}{seconds:>11.2f}{rate:>12,.0f}  (one batch: shared memo)")
+    print(f"{'annotation':<14}{'':>9}{'':>9}{seconds:>11.2f}{rate:>12,.0f}  (its models, one batch)")
 
 
 if __name__ == "__main__":

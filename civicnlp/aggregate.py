@@ -25,13 +25,12 @@ import pandas as pd
 from civicnlp.dates import TIMEZONE
 from civicnlp.exceptions import DataContractError, ParameterError
 from civicnlp.keywords import TokenLists, as_token_lists, noun_frequencies
+from civicnlp.labels import NO_POLICY_AREA, SENTIMENTS, channel_name
 
 __all__ = [
-    "CHANNEL_NAMES",
     "FLAGS",
     "FLAG_COUNTS",
     "MIN_SHARE_N",
-    "SENTIMENTS",
     "Z95",
     "Reductions",
     "actionable_comments",
@@ -55,7 +54,6 @@ __all__ = [
     "with_day",
 ]
 
-SENTIMENTS = ("negative", "neutral", "positive")
 FLAGS = ("is_entry", "is_question", "is_complaint", "is_duplicate", "is_near_duplicate", "is_spam")
 #: The participation table's count column of each flag.
 FLAG_COUNTS = {
@@ -69,8 +67,6 @@ FLAG_COUNTS = {
 Z95 = 1.959963984540054
 #: The fewest comments a share is stated (or drawn) for; below it, reports give counts.
 MIN_SHARE_N = 30
-#: How the summary sentences name the channels; others appear as they are.
-CHANNEL_NAMES = {"danggeun": "당근", "facebook": "페이스북", "instagram": "인스타그램", "blog": "블로그"}
 
 
 def wilson_interval(
@@ -557,7 +553,16 @@ def summarize(
         sentiment_shares(annotated, by=("channel",), opinions_only=True),
     )
     if "policy_area" in annotated.columns:
-        topics = topic_shares(opinions if summary["opinion_sentiment"]["n"] else annotated).head(5)
+        pool = opinions if summary["opinion_sentiment"]["n"] else annotated
+        has_area = pool["policy_area"].notnull() & pool["policy_area"].ne(NO_POLICY_AREA)
+        decided = pool[has_area]
+        counted = _sum_by(_indicators(pool, {"decided": has_area}).assign(n=1), (), ["n", "decided"]).iloc[0]
+        summary["policy_area_coverage"] = {
+            "comments": int(counted["n"]),
+            "with_area": int(counted["decided"]),
+            "share": _num(counted["decided"] / counted["n"]) if counted["n"] else None,
+        }
+        topics = topic_shares(decided).head(5) if counted["decided"] else pd.DataFrame()
         summary["topics"] = [
             {"policy_area": str(r["policy_area"]), "count": int(r["n"]), "share": _num(r["share"])}
             for r in topics.to_dict("records")
@@ -674,7 +679,7 @@ def summary_sentences(summary: Mapping[str, Any]) -> list[str]:
         out.append(f"참여자 중 두 번 이상 댓글을 단 사람은 {summary['repeat_participants']:,}명입니다.")
     channels = summary.get("by_channel") or []
     if len(channels) > 1:
-        name = CHANNEL_NAMES.get(channels[0]["channel"], channels[0]["channel"])
+        name = channel_name(channels[0]["channel"])
         out.append(f"전체 댓글은 {name} 채널이 {channels[0]['comments']:,}건으로 가장 많았습니다.")
     sentiment = summary.get("opinion_sentiment") or {}
     said = sentiment.get("n") or 0
@@ -692,9 +697,17 @@ def summary_sentences(summary: Mapping[str, Any]) -> list[str]:
         neg = ((sentiment.get("negative") or {}).get("count")) or 0
         out.append(f"의견 댓글이 {said:,}건뿐이라 비율 대신 건수로 적습니다: 긍정 {pos:,}건, 부정 {neg:,}건.")
     topics = summary.get("topics") or []
-    if topics and said >= MIN_SHARE_N:
-        top = topics[0]
-        out.append(f"의견 댓글의 정책 분야는 ‘{top['policy_area']}’가 {_pct(top['share'])}로 가장 많습니다.")
+    coverage = summary.get("policy_area_coverage") or {}
+    if coverage.get("comments"):
+        with_area = coverage["with_area"]
+        line = (
+            f"의견 댓글 {coverage['comments']:,}건 중 정책 분야가 정해진 것은 {with_area:,}건"
+            f"({_pct(coverage['share'])})이고 나머지는 ‘{NO_POLICY_AREA}’입니다"
+        )
+        if topics and with_area >= MIN_SHARE_N:
+            top = topics[0]
+            line += f"; 정해진 것 중에는 ‘{top['policy_area']}’가 {_pct(top['share'])}로 가장 많습니다"
+        out.append(line + ".")
     keywords = summary.get("top_keywords") or []
     if keywords:
         words = ", ".join(f"‘{k['token']}’({k['comments']:,}건)" for k in keywords[:3])

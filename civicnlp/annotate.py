@@ -9,12 +9,17 @@ The flag rules, applied to the normalized, masked text:
     that carries a campaign entry keyword/hashtag (``campaign["hashtags"]``, ``;``-separated or a list;
     compared without ``#``, spaces and case).
 ``is_question``
-    a ``?``, a question word (언제, 어디, 어떻게, 몇 명/시/일..., 누가, 무엇, 왜) or a question ending at
-    the end of a clause (…나요, …까요 but not …니까요, …인가요, …습니까, …는지요, …ㄹ까).
+    a question to answer: a ``?``, a question word (언제, 어디, 어떻게, 몇 명/시/일..., 누가, 무엇, 왜) or
+    a question ending at the end of a clause (…나요, …까요 but not …니까요, …인가요, …습니까, …는지요,
+    …ㄹ까) — AND, when the frame has ``p_reply`` (the ``reply`` model: the most asking sentence's
+    probability of being a question or a request), ``p_reply >= REPLY_MIN_P``, so a rhetorical question
+    (이게 최선입니까?) is not one.
 ``is_complaint``
     needs a reply: sentiment "negative" AND (a cue of a problem or a request — 불편, 민원, 개선, 해결,
-    환불, 누락, 단속, 안 돼, 못 받, 오류, ... — OR a question). A negative remark with neither, however
-    strong (최악, 실망이에요), is an opinion to count, not a complaint to answer.
+    환불, 누락, 단속, 안 돼, 못 받, 오류, 주세요, ... — OR a question); or, whatever the sentiment, a
+    request that is no entry line: a cue and ``p_reply >= REPLY_MIN_P`` (수거 좀 자주 해주세요; not
+    "당첨되면 연락 주세요 참여합니다"). A negative remark with
+    neither, however strong (최악, 실망이에요), is an opinion to count, not a complaint to answer.
 ``is_duplicate``
     an exact repeat (same text after normalization, ignoring spaces and case) of an earlier comment in
     the same campaign by the same author, or — for texts of at least ``COPY_MIN_CHARS`` characters — by
@@ -45,13 +50,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from civicnlp.classify import labels_from_proba, load_model
 from civicnlp.exceptions import DataContractError, ModelError, ParameterError
 
 DEFAULT_MODELS: dict[str, str] = {
     "sentiment": "sentiment",
     "policy_area": "policy_area",
     "toxicity": "toxicity",
+    "reply": "reply",
 }
+#: ``p_reply`` from which a comment asks or requests something (the reply model's own decision).
+REPLY_MIN_P = 0.5
 COPY_MIN_CHARS = 20
 NEAR_DUPLICATE_COSINE = 0.9
 SPAM_REPEATS = 3
@@ -106,14 +115,15 @@ def annotate_comments(
     """Normalize, mask, tokenize, score and flag comments (contract columns as ``civicnlp.io.load_comments``).
 
     Keeps every input column except the raw ``text`` and adds ``text_masked``, ``sentiment``, ``p_negative``,
-    ``p_positive`` (``p_neutral`` when the model has that class), ``policy_area``, ``toxicity``, ``p_toxic``,
-    the flags of the module docstring, ``tokens`` (space-joined content tokens) and ``nouns`` (space-joined
-    nouns). One output row per input row, same index and order.
+    ``p_positive`` (``p_neutral`` when the model has that class), ``policy_area`` (``NO_POLICY_AREA`` when
+    the model is not confident), ``toxicity`` (decided from ``p_toxic`` by the model's threshold),
+    ``p_toxic``, ``p_reply``, the flags of the module docstring, ``tokens`` (space-joined content tokens)
+    and ``nouns`` (space-joined nouns). One output row per input row, same index and order.
 
     ``campaign`` is one campaign row (a mapping with ``hashtags``) or a campaigns table with ``campaign_id``
     and ``hashtags``; ``tokenizer`` defaults to ``Tokenizer()`` (Mecab, content words; the nouns come from
-    the same settings with ``pos="nouns"``); ``models`` maps "sentiment"/"policy_area"/"toxicity" to a shipped
-    model name or a fitted pipeline; ``cross_row`` as in :func:`flag_comments`.
+    the same settings with ``pos="nouns"``); ``models`` maps "sentiment"/"policy_area"/"toxicity"/"reply"
+    to a shipped model name or a fitted pipeline; ``cross_row`` as in :func:`flag_comments`.
     """
     masked, _ = mask_texts(comments)
     return annotate_masked(masked, campaign=campaign, tokenizer=tokenizer, models=models, cross_row=cross_row)
@@ -194,7 +204,7 @@ SCORE_BATCH = 10_000
 
 
 def _score(pipelines: Mapping[str, Any], texts: list[str]) -> pd.DataFrame:
-    """The three models' labels and probabilities of ``texts``, one row each."""
+    """The four models' labels and probabilities of ``texts``, one row each."""
     sentiment, proba = _classify(pipelines["sentiment"], texts)
     scores = {"sentiment": sentiment}
     for cls in ("negative", "neutral", "positive"):
@@ -206,6 +216,10 @@ def _score(pipelines: Mapping[str, Any], texts: list[str]) -> pd.DataFrame:
         raise ModelError(f"the toxicity model has classes {list(tox_proba.columns)}; it needs a 'none' class")
     scores["toxicity"] = toxicity
     scores["p_toxic"] = 1.0 - tox_proba["none"].to_numpy(dtype=float)
+    reply_proba = _classify(pipelines["reply"], texts)[1]
+    if "reply" not in reply_proba.columns:
+        raise ModelError(f"the reply model has classes {list(reply_proba.columns)}; it needs a 'reply' class")
+    scores["p_reply"] = reply_proba["reply"].to_numpy(dtype=float)
     return pd.DataFrame(scores)
 
 
@@ -218,13 +232,12 @@ def _load_models(models: Mapping[str, Any] | None) -> dict[str, Any]:
 
 
 def _shipped(name: str) -> Any:
-    from civicnlp.classify import load_model
-
     return load_model(name)
 
 
 def _classify(model: Any, texts: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
-    """Labels and class probabilities (columns = ``classes_``) of one fitted pipeline."""
+    """Labels (the model's decision, :func:`~civicnlp.classify.labels_from_proba`) and class probabilities
+    (columns = ``classes_``) of one fitted model."""
     if not texts:
         names = [str(c) for c in getattr(model, "classes_", [])]
         return np.array([], dtype=object), pd.DataFrame(columns=names, dtype=float)
@@ -232,7 +245,7 @@ def _classify(model: Any, texts: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
         raise ModelError(f"model {model!r} has no predict_proba; annotate needs class probabilities")
     proba = np.asarray(model.predict_proba(texts))
     classes = np.asarray(model.classes_).astype(str)
-    return classes[proba.argmax(axis=1)].astype(object), pd.DataFrame(proba, columns=classes)
+    return labels_from_proba(model, proba), pd.DataFrame(proba, columns=classes)
 
 
 def _campaign_keywords(
@@ -268,7 +281,8 @@ def flag_comments(
     cross_row: bool = True,
 ) -> pd.DataFrame:
     """The six flags (module docstring) for a frame with ``text_masked`` and ``sentiment`` (plus, when
-    present, ``campaign_id``, ``author_id`` and ``created_at``), as a boolean frame on the same index.
+    present, ``p_reply``, ``campaign_id``, ``author_id`` and ``created_at``), as a boolean frame on the
+    same index.
 
     ``cross_row=False`` skips what compares rows with each other (:func:`cross_row_flags`: ``is_duplicate``
     and ``is_near_duplicate`` stay False, ``is_spam`` holds only the row's own cues), for a caller that
@@ -283,9 +297,17 @@ def flag_comments(
     is_entry = cue["entry"] | np.array(
         [any(k in key for k in kws) for key, kws in zip(cue["key"], keywords, strict=True)], dtype=bool
     )
-    is_question = cue["question"]
-    negative = annotated["sentiment"].eq("negative").to_numpy() if "sentiment" in annotated.columns else False
-    is_complaint = negative & (cue["complaint"] | is_question)
+    sentiment = (
+        annotated["sentiment"] if "sentiment" in annotated.columns else pd.Series("", index=text.index)
+    )
+    negative = sentiment.eq("negative").to_numpy()
+    if "p_reply" in annotated.columns:
+        asks = annotated["p_reply"].fillna(0.0).to_numpy(dtype=float) >= REPLY_MIN_P
+        request = asks & cue["complaint"]
+    else:  # cues alone
+        asks, request = np.ones(len(text), dtype=bool), np.zeros(len(text), dtype=bool)
+    is_question = cue["question"] & asks
+    is_complaint = (negative & (cue["complaint"] | is_question)) | (request & ~is_entry)
     if cross_row:
         cross = cross_row_flags(annotated, keys=cue["key"])
     else:

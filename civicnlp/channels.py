@@ -50,10 +50,10 @@ import pandas as pd
 from civicnlp import io
 from civicnlp.dates import TIMEZONE, parse_datetimes
 from civicnlp.exceptions import CapturedAtRequired, DataContractError, ParameterError
+from civicnlp.labels import CHANNELS
 from civicnlp.pii import pseudonym_key, pseudonymize
 
 __all__ = [
-    "CHANNELS",
     "TEMPLATE_HEADERS",
     "channel_summary",
     "export_files",
@@ -64,7 +64,6 @@ __all__ = [
     "write_exports",
 ]
 
-CHANNELS = ("facebook", "instagram", "danggeun", "blog")
 OUTPUT_COLUMNS = (
     "comment_id",
     "campaign_id",

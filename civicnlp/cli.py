@@ -8,6 +8,7 @@ import click
 
 from civicnlp import __version__
 from civicnlp.exceptions import CivicNLPError
+from civicnlp.labels import CHANNELS, MODEL_NAMES
 
 
 class _Group(click.Group):
@@ -69,7 +70,7 @@ def sample(out_dir: str | None) -> None:
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--campaign", "campaign_id", required=True, help="The campaign these comments answer.")
-@click.option("--channel", type=click.Choice(["facebook", "instagram", "danggeun", "blog"]), default=None)
+@click.option("--channel", type=click.Choice(CHANNELS), default=None)
 @click.option("--captured-at", default=None, help="When pasted pages were copied (Seoul time), for '3분 전'.")
 @click.option("--columns", default=None, help="Rename columns of plain tables: text=내용,created_at=작성일시")
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False), help="A .parquet file.")
@@ -112,11 +113,8 @@ def tokenize_command(text: str | None, backend: str, pos: str, lemma: bool) -> N
         click.echo(" ".join(tokens))
 
 
-_MODEL_NAMES = ("sentiment", "policy_area", "news_section", "toxicity")
-
-
 @main.command()
-@click.argument("name", type=click.Choice(_MODEL_NAMES))
+@click.argument("name", type=click.Choice(MODEL_NAMES))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Output folder (default: shipped)")
 @click.option("--data-home", type=click.Path(file_okay=False), help="Corpora folder ($CIVICNLP_DATA_HOME)")
 @click.option("--extra-labels", type=click.Path(exists=True, dir_okay=False), help="Labelled rows to add")
@@ -133,7 +131,7 @@ def train(name: str, out_dir: str | None, data_home: str | None, extra_labels: s
 
 
 @main.command()
-@click.argument("name", type=click.Choice(_MODEL_NAMES))
+@click.argument("name", type=click.Choice(MODEL_NAMES))
 @click.option("--data", "data_path", required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--text-col", default="text", show_default=True)
 @click.option("--label-col", default="label", show_default=True)

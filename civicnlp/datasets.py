@@ -11,6 +11,17 @@ missing corpus raises :class:`~civicnlp.exceptions.CorpusNotFoundError` naming t
 - ``load_ynat(split)``: ``id``, ``text`` (headline), ``label`` (7 news sections).
 - ``load_beep(split)``: ``text``, ``label`` (none/offensive/hate), ``bias``, ``contain_gender_bias``,
   ``news_title``.
+- ``load_kodoli()``: ``text``, ``label`` (sentiment NEG/NEU/POS), ``offensiveness`` (NOT/LIKELY/OFFEN),
+  ``abuse``.
+- ``load_kote()``: ``text``, ``label`` (derived polarity negative/neutral/positive/mixed), ``emotions``.
+- ``load_kmhas()``: ``text``, ``label`` (hate/not_hate), ``kinds`` (the hate kinds, ``|``-joined).
+- ``load_curse()``: ``text``, ``label`` (curse/none).
+- ``load_3i4k()``: ``text``, ``label`` (fragment/statement/question/command/rhetorical_question/
+  rhetorical_command/intonation_dependent).
+
+KODOLI, KOTE, K-MHaS, curse and 3i4K are read as prepared in the shared data home (derived columns added,
+held-back rows removed, see each SOURCE.md): their files have no upstream URL with the same bytes, so they are
+never downloaded (``url`` is None) and ``Corpus.origin`` names the upstream commit they come from.
 """
 
 from __future__ import annotations
@@ -34,7 +45,7 @@ class CorpusFile:
     """One file of a corpus: its path inside the corpus folder, pinned upstream URL and sha256."""
 
     path: str
-    url: str
+    url: str | None
     sha256: str
 
 
@@ -47,6 +58,7 @@ class Corpus:
     description: str
     licence: str
     files: tuple[CorpusFile, ...]
+    origin: str = ""
 
 
 _GH = "https://raw.githubusercontent.com"
@@ -127,6 +139,63 @@ CORPORA: dict[str, Corpus] = {
     ),
 }
 
+
+def _local(
+    name: str, folder: str, description: str, licence: str, origin: str, path: str, sha: str
+) -> Corpus:
+    return Corpus(name, folder, description, licence, (CorpusFile(path, None, sha),), origin)
+
+
+CORPORA.update(
+    {
+        "kodoli": _local(
+            "kodoli",
+            "kodoli",
+            "KODOLI online comments, 85% part (sentiment NEG/NEU/POS; offensiveness NOT/LIKELY/OFFEN)",
+            "CC BY-SA 4.0 (Park et al. 2023)",
+            "github.com/cardy20/KODOLI@1f552f2205232260eb989ad6464a9c4090e2406f",
+            "train.csv",
+            "c8318377f821abdcd5bbc404078c828c38884bbbab2a4f155e7d75f21fe9453a",
+        ),
+        "kote": _local(
+            "kote",
+            "kote",
+            "KOTE online comments, validation split (44 emotions; derived polarity)",
+            "MIT (Jeon Duyoung 2022)",
+            "github.com/searle-j/KOTE@cafd2c3f54a6f4b25ac74eaa02a2e76c3ef8c977",
+            "val.tsv",
+            "722ee11fef3a28fbdbbf7723138254b30635bfac3785cbc870370b90a75bbcfc",
+        ),
+        "kmhas": _local(
+            "kmhas",
+            "kmhas",
+            "K-MHaS news comments, validation split (multi-label hate speech)",
+            "CC BY-SA 4.0 (Lee et al. 2022)",
+            "github.com/adlnlp/K-MHaS@ec7a7e775d650b825872f6f538fc717822cdfc1a",
+            "valid.tsv",
+            "780a833139136cfbbb43e60a3fe90bb2ebd8d72fa46d5a64c08ca4fed6fef871",
+        ),
+        "curse": _local(
+            "curse",
+            "curse",
+            "Curse-detection-data community comments (abusive or not)",
+            "MIT (2runo 2020)",
+            "github.com/2runo/Curse-detection-data@ff241621e103b6f220d30de324d0d07987887308",
+            "curse.tsv",
+            "ec3f78d855ca3d09596595a04d36b09c09c958b4abf1572deef27ff61464d055",
+        ),
+        "3i4k": _local(
+            "3i4k",
+            "3i4k",
+            "3i4K short sentences, train + validation part (intention: statement, question, command, ...)",
+            "CC BY-SA 4.0 (Cho et al. 2018)",
+            "github.com/warnikchow/3i4k@cfa90c15f808becafca2d8ef8649b8b71f6bbe71",
+            "train_val.tsv",
+            "3d7135504adcd9c7660c131c0c00c21dc8c27ec783ca4a6c877bf4c5d6ef84fa",
+        ),
+    }
+)
+
 #: The 17 policy areas of the petitions corpus.
 PETITION_CATEGORIES = (
     "기타",
@@ -171,6 +240,11 @@ def _sha256(path: Path) -> str:
 
 def _download(file: CorpusFile, target: Path) -> None:
     """Fetch one pinned file, check its sha256, and move it into place atomically."""
+    if file.url is None:
+        raise CorpusNotFoundError(
+            f"{target} is missing and is not downloadable: it is prepared from its upstream release "
+            f"(see the corpus' SOURCE.md); set {config.DATA_HOME_ENV} to a data home that holds it"
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".part")
     try:
@@ -207,7 +281,8 @@ def corpus_path(
         return path
     raise CorpusNotFoundError(
         f"corpus {name!r} not found: {path} is missing. Set {config.DATA_HOME_ENV} to the folder holding "
-        f"'{corpus.folder}/', or pass download_if_missing=True when online ({file.url})"
+        f"'{corpus.folder}/'"
+        + (f", or pass download_if_missing=True when online ({file.url})" if file.url else "")
     )
 
 
@@ -318,3 +393,73 @@ def load_beep(
     )
     out["news_title"] = titles if len(titles) == len(out) else pd.NA
     return out
+
+
+def _read_local(name: str, data_home: str | os.PathLike[str] | None, **read_csv: object) -> pd.DataFrame:
+    """The one file of a locally prepared corpus, read with ``read_csv``'s options."""
+    path = corpus_path(name, _corpus(name).files[0].path, data_home=data_home)
+    return pd.read_csv(path, **read_csv)  # type: ignore[call-overload]
+
+
+def load_kodoli(*, data_home: str | os.PathLike[str] | None = None) -> pd.DataFrame:
+    """KODOLI (32,647 comments): ``text``, ``label`` (sentiment NEG/NEU/POS), ``offensiveness``
+    (NOT/LIKELY/OFFEN), ``abuse`` (NON/ABS)."""
+    df = _read_local("kodoli", data_home, dtype="str")
+    return pd.DataFrame(
+        {
+            "text": df["sentences"].fillna(""),
+            "label": df["sentiment"],
+            "offensiveness": df["offensiveness"],
+            "abuse": df["abuse"],
+        }
+    )
+
+
+def load_kote(*, data_home: str | os.PathLike[str] | None = None) -> pd.DataFrame:
+    """KOTE's validation split (5,000 comments): ``text``, ``label`` (the derived polarity: negative/neutral/
+    positive/mixed, rule in SOURCE.md), ``emotions`` (the raters' emotion names, ``|``-joined)."""
+    df = _read_local("kote", data_home, sep="\t", dtype="str")
+    return pd.DataFrame(
+        {"text": df["text"].fillna(""), "label": df["polarity"], "emotions": df["label_names"].fillna("")}
+    )
+
+
+def load_kmhas(*, data_home: str | os.PathLike[str] | None = None) -> pd.DataFrame:
+    """K-MHaS's validation split (8,695 news comments): ``text``, ``label`` ("hate"/"not_hate"),
+    ``kinds`` (the hate kinds, ``|``-joined; "not_hate_speech" for the rest)."""
+    df = _read_local("kmhas", data_home, sep="\t", quoting=csv.QUOTE_NONE, dtype="str")
+    return pd.DataFrame(
+        {
+            "text": df["document"].fillna(""),
+            "label": df["is_hate"].map({"1": "hate", "0": "not_hate"}),
+            "kinds": df["label_names"].str.replace(",", "|"),
+        }
+    )
+
+
+def load_curse(*, data_home: str | os.PathLike[str] | None = None) -> pd.DataFrame:
+    """Curse-detection data (5,779 community comments): ``text``, ``label`` ("curse"/"none")."""
+    df = _read_local("curse", data_home, sep="\t", dtype="str")
+    return pd.DataFrame(
+        {"text": df["text"].fillna(""), "label": df["is_curse"].map({"1": "curse", "0": "none"})}
+    )
+
+
+#: 3i4K's intentions, by label id.
+INTENTS = (
+    "fragment",
+    "statement",
+    "question",
+    "command",
+    "rhetorical_question",
+    "rhetorical_command",
+    "intonation_dependent",
+)
+
+
+def load_3i4k(*, data_home: str | os.PathLike[str] | None = None) -> pd.DataFrame:
+    """3i4K's train + validation part (54,041 short sentences): ``text``, ``label`` (an :data:`INTENTS`)."""
+    df = _read_local("3i4k", data_home, sep="\t", quoting=csv.QUOTE_NONE, dtype="str")
+    return pd.DataFrame(
+        {"text": df["text"].fillna(""), "label": df["label"].astype(int).map(dict(enumerate(INTENTS)))}
+    )

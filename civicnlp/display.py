@@ -149,6 +149,7 @@ ROLE_NAMES = {
     "sentiment": "감성",
     "policy_area": "정책 분야",
     "toxicity": "공격성",
+    "reply": "답변 필요",
     "news_section": "뉴스 분야",
 }
 
@@ -196,16 +197,16 @@ def models_table(cards: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
     for role, card in cards.items():
         validation = card.get("validation") or {}
         figure = validation.get("macro_f1") if isinstance(validation, Mapping) else None
-        corpus = card.get("corpus")
+        corpora = card.get("corpora") or [card.get("corpus") or "-"]
         rows.append(
             {
                 "역할": ROLE_NAMES.get(role, role),
                 "모델": "기본" if card.get("name", role) == role else str(card.get("name")),
                 "버전": str(card.get("civicnlp_version", "-")),
                 "학습일": str(card.get("trained_at", "-"))[:10],
-                "학습 말뭉치": corpus.get("name", ", ".join(map(str, corpus)))
-                if isinstance(corpus, Mapping)
-                else str(corpus or "-"),
+                "학습 말뭉치": ", ".join(
+                    str(c.get("name", c)) if isinstance(c, Mapping) else str(c) for c in corpora
+                ),
                 "검증 macro-F1": "-" if figure is None else f"{float(figure):.3f}",
             }
         )

@@ -13,9 +13,13 @@ from collections.abc import Mapping
 import pandas as pd
 
 __all__ = [
+    "CHANNELS",
     "CHANNEL_NAMES",
     "COLUMN_LABELS",
     "INTERNAL_COLUMNS",
+    "MODEL_NAMES",
+    "NO_POLICY_AREA",
+    "SENTIMENTS",
     "SENTIMENT_NAMES",
     "VALUE_LABELS",
     "channel_name",
@@ -23,6 +27,13 @@ __all__ = [
     "quarantine_reason",
 ]
 
+#: The channels civicnlp reads exports of, and the sentiment classes, by their names in the data.
+CHANNELS = ("facebook", "instagram", "danggeun", "blog")
+SENTIMENTS = ("negative", "neutral", "positive")
+#: The policy area of a comment the policy-area model is not confident about (about no policy at all).
+NO_POLICY_AREA = "정책 무관/기타"
+#: The models civicnlp ships and trains (``civicnlp train NAME``).
+MODEL_NAMES = ("sentiment", "policy_area", "news_section", "toxicity", "reply")
 CHANNEL_NAMES = {"danggeun": "당근", "facebook": "페이스북", "instagram": "인스타그램", "blog": "블로그"}
 SENTIMENT_NAMES = {"negative": "부정", "neutral": "중립", "positive": "긍정"}
 #: Labels of the values in a column, by column.
@@ -32,10 +43,10 @@ VALUE_LABELS: dict[str, Mapping[str, str]] = {
     "kind": SENTIMENT_NAMES,
     "toxicity": {"none": "없음", "offensive": "공격적", "hate": "혐오", "toxic": "공격·혐오"},
     "reason": {
+        "request": "요청",
         "question": "질문",
         "complaint": "불만·요청",
         "complaint+question": "불만·요청+질문",
-        "request": "요청",
     },
 }
 COLUMN_LABELS = {
@@ -85,6 +96,7 @@ INTERNAL_COLUMNS = (
     "p_neutral",
     "p_positive",
     "p_toxic",
+    "p_reply",
 )
 
 

@@ -21,17 +21,14 @@ from typing import Any
 import pandas as pd
 
 from civicnlp import aggregate, findings
-from civicnlp.annotate import annotate_loaded
+from civicnlp.annotate import DEFAULT_MODELS, annotate_loaded
 from civicnlp.campaigns import load_campaign
 from civicnlp.classify import model_card
 from civicnlp.io import redact, write_csv_parts, write_json, write_table
 from civicnlp.keywords import as_token_lists
 from civicnlp.report import run_manifest
 
-__all__ = ["DEFAULT_MODELS", "ReportData", "build", "write_outputs"]
-
-#: The shipped model each role uses unless a report names another.
-DEFAULT_MODELS = {"sentiment": "sentiment", "policy_area": "policy_area", "toxicity": "toxicity"}
+__all__ = ["ReportData", "build", "write_outputs"]
 
 
 @dataclass

@@ -27,7 +27,7 @@ from matplotlib.figure import Figure
 
 from civicnlp.aggregate import MIN_SHARE_N, wilson_interval
 from civicnlp.exceptions import ParameterError
-from civicnlp.labels import SENTIMENT_NAMES, channel_name
+from civicnlp.labels import SENTIMENT_NAMES, SENTIMENTS, channel_name
 
 __all__ = [
     "EMOJI_FONTS",
@@ -52,7 +52,7 @@ __all__ = [
 KOREAN_FONT = "NanumGothic"
 #: Monochrome fonts with emoji/symbol glyphs, used as a last fallback when one is installed.
 EMOJI_FONTS = ("Noto Emoji", "Symbola", "Noto Sans Symbols 2", "Segoe UI Emoji", "Segoe UI Symbol")
-SENTIMENT_ORDER = ("negative", "neutral", "positive")
+SENTIMENT_ORDER = SENTIMENTS
 SENTIMENT_COLORS = {"negative": "#d1495b", "neutral": "#b8b8b8", "positive": "#2e86ab"}
 SENTIMENT_LABELS = SENTIMENT_NAMES
 WINDOW_COLOR = "#f4d35e"

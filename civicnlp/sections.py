@@ -25,7 +25,7 @@ from civicnlp.display import (
     themes_table,
     warnings_note,
 )
-from civicnlp.labels import channel_name, quarantine_reason
+from civicnlp.labels import NO_POLICY_AREA, channel_name, quarantine_reason
 from civicnlp.pipeline import ReportData
 
 __all__ = [
@@ -140,9 +140,22 @@ def themes_and_topics(data: ReportData) -> list[Any]:
     )
     if len(found):
         items.append(table(themes_table(found, doc_themes, said["text_masked"])))
-    if len(said):
-        title = f"의견 댓글 {len(said):,}건의 정책 분야 (괄호: 댓글 수)"
-        items.append(plots.topic_shares(aggregate.topic_shares(said), title=title))
+    coverage = data.summary.get("policy_area_coverage") or {}
+    if coverage.get("comments"):
+        items.append(
+            markdown(
+                "정책 분야 모델은 확신이 있을 때만 분야를 정합니다. 의견 댓글 {n:,}건 중 {k:,}건({share})에 분야가 "
+                "정해졌고, 나머지는 ‘{none}’입니다.",
+                n=coverage["comments"],
+                k=coverage["with_area"],
+                share="-" if coverage["share"] is None else f"{coverage['share']:.0%}",
+                none=NO_POLICY_AREA,
+            )
+        )
+    decided = said[said["policy_area"].ne(NO_POLICY_AREA)]
+    if len(decided) >= MIN_SHARE_N:
+        title = f"분야가 정해진 의견 댓글 {len(decided):,}건의 정책 분야 (괄호: 댓글 수)"
+        items.append(plots.topic_shares(aggregate.topic_shares(decided), title=title))
     return items
 
 

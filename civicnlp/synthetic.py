@@ -40,7 +40,6 @@ __all__ = [
     "COMPOSE_RATES",
     "GENERAL_SHARE",
     "RATES",
-    "SENTIMENTS",
     "TYPE_WEIGHTS",
     "compose_texts",
     "generate_comments",
@@ -78,7 +77,6 @@ TYPE_WEIGHTS: dict[str, dict[str, float]] = {
 #: Share of an opinion draw that comes from the theme-free ``general`` phrases.
 GENERAL_SHARE = 0.3
 
-SENTIMENTS = ("negative", "neutral", "positive")
 _EMOJI = {
     "negative": ["😡", "😤", "😞", "🙄", "😢"],
     "neutral": ["🙂", "🤔", "👀"],

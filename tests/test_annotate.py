@@ -232,7 +232,7 @@ def test_annotate_needs_text_column():
 def models():
     from civicnlp import classify
 
-    roles = ("sentiment", "policy_area", "toxicity")
+    roles = ("sentiment", "policy_area", "toxicity", "reply")
     missing = [role for role in roles if not (classify.models_dir() / f"{role}.skops").is_file()]
     if missing:
         pytest.skip(f"shipped models {missing} are not in {classify.models_dir()} (civicnlp train NAME)")
@@ -272,6 +272,7 @@ def test_annotate_comments_real(models):
         "policy_area",
         "toxicity",
         "p_toxic",
+        "p_reply",
     ]:
         assert column in out.columns
     text = out.select_dtypes(exclude="number").astype(str)  # (a probability can read 0.0101234567...)
@@ -286,6 +287,53 @@ def test_annotate_comments_real(models):
     assert "축제" in out.loc[1, "nouns"].split() and "주차" in out.loc[2, "tokens"].split()
     assert "전화" not in out.loc[0, "tokens"]  # placeholders are not words
     assert out["p_toxic"].between(0, 1).all()
+
+
+def test_toxicity_label_is_toxic_exactly_when_p_toxic_reaches_the_threshold(models):
+    from civicnlp import classify
+
+    texts = [
+        *COMMENTS["text"],
+        "이 미친 새끼야 꺼져 병신아",
+        "머리가 텅 빈 한심한 놈들",
+        "수거 좀 자주 해주세요",
+    ]
+    out = annotate_comments(pd.DataFrame({"text": texts}), models=models)
+    threshold = classify.model_card("toxicity")["decision"]["threshold"]
+    assert (out["toxicity"].eq("toxic") == out["p_toxic"].ge(threshold)).all()
+    assert out["toxicity"].isin(["none", "toxic"]).all() and out["toxicity"].eq("toxic").any()
+
+
+def test_policy_area_abstains_below_its_threshold(models):
+    from civicnlp import classify
+
+    out = annotate_comments(
+        pd.DataFrame({"text": ["아이돌 무대 의상 너무 예쁘다", "오늘 점심 뭐 먹지"]}), models=models
+    )
+    assert out["policy_area"].eq(classify.NO_POLICY_AREA).all()
+
+
+@pytest.mark.parametrize(
+    ("text", "sentiment", "p_reply", "expected"),
+    [
+        ("이게 최선입니까?", "negative", 0.1, set()),  # rhetorical: nothing to answer
+        ("당첨자 발표는 언제 하나요?", "neutral", 0.9, {"is_question"}),
+        ("수거함 꽉 차서 넘쳐요 수거 좀 자주 해주세요", "neutral", 0.7, {"is_complaint"}),  # a request
+        ("수거함 꽉 차서 넘쳐요 수거 좀 자주 해주세요", "positive", 0.7, {"is_complaint"}),
+        ("많이 참여해 주세요", "neutral", 0.2, set()),  # a cue, but the model reads no request
+        ("버스 노선 바뀌어서 너무 불편해요", "negative", 0.1, {"is_complaint"}),  # a problem, negative
+    ],
+)
+def test_reply_model_decides_questions_and_requests_with_the_cues(text, sentiment, p_reply, expected):
+    flags = _flags_of([(text, sentiment)], p_reply=p_reply).iloc[0]
+    assert {name for name in FLAGS if flags[name]} == expected
+
+
+def test_the_shipped_models_find_the_issues_examples(models):
+    texts = ["수거함 꽉 차서 넘쳐요 수거 좀 자주 해주세요", "수거함 300개면 동마다 몇 개씩인 거예요?"]
+    out = annotate_comments(pd.DataFrame({"text": texts}), models=models)
+    assert out.loc[0, "is_complaint"] or out.loc[0, "is_question"]
+    assert out["toxicity"].eq("none").all()
 
 
 def test_mask_texts_masks_and_finds_empty_rows():

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from civicnlp import campaigns, channels, config, io, pii, synthetic
+from civicnlp import campaigns, channels, config, io, labels, pii, synthetic
 from civicnlp.cli import main
 from civicnlp.exceptions import CapturedAtRequired, DataContractError, ParameterError
 
@@ -371,7 +371,7 @@ def test_sample_exports_carry_the_generated_comments() -> None:
     accounted(result)
     generated = synthetic.sample_comments(SAMPLE).drop(columns=["sentiment", "comment_type"])
     table = io.validate_comments(generated)
-    for channel in channels.CHANNELS:
+    for channel in labels.CHANNELS:
         got = Counter(result.data.loc[result.data["channel"] == channel, "text"].str.strip())
         kept = Counter(table.data.loc[table.data["channel"] == channel, "text"].str.strip())
         assert not kept - got, channel

@@ -46,6 +46,11 @@ LOADERS = [
         {"none", "offensive", "hate"},
         {"news_title"},
     ),
+    ("kodoli", datasets.load_kodoli, 32_647, {"NEG", "NEU", "POS"}, {"offensiveness", "abuse"}),
+    ("kote", datasets.load_kote, 5_000, {"negative", "neutral", "positive", "mixed"}, {"emotions"}),
+    ("kmhas", datasets.load_kmhas, 8_695, {"hate", "not_hate"}, {"kinds"}),
+    ("curse", datasets.load_curse, 5_779, {"curse", "none"}, set()),
+    ("3i4k", datasets.load_3i4k, 54_041, set(datasets.INTENTS), set()),
 ]
 
 
@@ -93,6 +98,43 @@ def test_beep_dev_labels_match_source_counts():
 
 
 @pytest.mark.corpus
+@pytest.mark.parametrize(
+    ("folder", "loader", "counts"),
+    [
+        (
+            "kodoli",
+            lambda: datasets.load_kodoli()["offensiveness"],
+            {"NOT": 21_394, "OFFEN": 6_497, "LIKELY": 4_756},
+        ),
+        (
+            "kote",
+            lambda: datasets.load_kote()["label"],
+            {"negative": 2_755, "positive": 1_711, "mixed": 378, "neutral": 156},
+        ),
+        ("kmhas", lambda: datasets.load_kmhas()["label"], {"not_hate": 4_855, "hate": 3_840}),
+        ("curse", lambda: datasets.load_curse()["label"], {"none": 3_740, "curse": 2_039}),
+    ],
+)
+def test_comment_corpora_labels_match_source_counts(folder, loader, counts):
+    require_corpus(folder)
+    assert loader().value_counts().to_dict() == counts
+
+
+@pytest.mark.corpus
+def test_3i4k_intents_match_source_counts():
+    require_corpus("3i4k")
+    assert datasets.load_3i4k()["label"].value_counts().to_dict() == {
+        "statement": 16_282,
+        "question": 15_829,
+        "command": 11_481,
+        "fragment": 5_116,
+        "intonation_dependent": 2_893,
+        "rhetorical_question": 1_547,
+        "rhetorical_command": 893,
+    }
+
+
+@pytest.mark.corpus
 def test_corpus_sha256_is_stable_and_distinguishes_corpora():
     require_corpus("ynat")
     require_corpus("korean_hate_speech")
@@ -109,6 +151,8 @@ def test_corpus_sha256_is_stable_and_distinguishes_corpora():
         (lambda home: datasets.load_petitions(data_home=home), "petitions"),
         (lambda home: datasets.load_ynat("val", data_home=home), "val.csv"),
         (lambda home: datasets.load_beep("dev", data_home=home), "korean_hate_speech"),
+        (lambda home: datasets.load_kodoli(data_home=home), "kodoli"),
+        (lambda home: datasets.load_3i4k(data_home=home), "3i4k"),
     ],
 )
 def test_missing_corpus_raises_corpus_not_found_naming_the_setting(tmp_path, call, needle):
@@ -135,8 +179,13 @@ def test_registry_pins_every_file_to_a_commit_and_sha256():
         assert corpus.licence
         for file in corpus.files:
             assert len(file.sha256) == 64
-            commit = file.url.split("/")[5]
-            assert len(commit) == 40, file.url
+            source = file.url.split("/")[5] if file.url else corpus.origin.split("@")[1]
+            assert len(source) == 40, (corpus.name, file.url, corpus.origin)
+
+
+def test_a_prepared_corpus_is_never_downloaded(tmp_path):
+    with pytest.raises(CorpusNotFoundError, match="not downloadable"):
+        datasets.corpus_path("kodoli", "train.csv", data_home=tmp_path, download_if_missing=True)
 
 
 def test_loader_reads_a_corpus_from_a_given_data_home(tmp_path):

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from civicnlp import aggregate, config
-from civicnlp.annotate import annotate_file, flag_comments
+from civicnlp.annotate import DEFAULT_MODELS, annotate_file, flag_comments
 from civicnlp.cli import main
 from civicnlp.exceptions import DataContractError, ParameterError
 from civicnlp.io import write_csv_parts, write_table
@@ -137,14 +137,14 @@ def _model_loads() -> int:
 
 
 def test_each_worker_loads_the_models_once(cluster, tmp_path):
-    """The warm-up plugin loads the three models per worker process; partitions reuse them."""
+    """The warm-up plugin loads annotation's models per worker process; partitions reuse them."""
     if not PARKING.is_file():
         pytest.skip("the sample campaign has not landed")
     for run in ("first", "second"):  # 2 runs x 5 partitions on 2 workers
         dist.annotate_dask([PARKING], tmp_path / run, scheduler=cluster.scheduler_address, partition_rows=150)
     with distributed.Client(cluster.scheduler_address) as client:
         loads = client.run(_model_loads)
-    assert len(loads) == 2 and all(n == 3 for n in loads.values()), loads
+    assert len(loads) == 2 and all(n == len(DEFAULT_MODELS) for n in loads.values()), loads
 
 
 def test_partitions_left_empty_by_normalization(cluster, tmp_path):

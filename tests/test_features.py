@@ -38,7 +38,15 @@ MESSY = [
     "버스 배차 간격이 길어서 불편해요 버스 버스 버스",
 ]
 
-SHIPPED = {name: classify.build_pipeline(name).named_steps["features"] for name in classify.MODEL_NAMES}
+
+def _pipeline(model):
+    """The feature pipeline of a shipped model (``reply`` wraps its own in :class:`PerSentence`)."""
+    return model.estimator if isinstance(model, classify.PerSentence) else model
+
+
+SHIPPED = {
+    name: _pipeline(classify.build_pipeline(name)).named_steps["features"] for name in classify.MODEL_NAMES
+}
 
 
 def _reference(vectorizer: KoreanHashingVectorizer, texts: list[str], n_features: int, binary: bool):
