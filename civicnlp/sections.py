@@ -144,8 +144,8 @@ def themes_and_topics(data: ReportData) -> list[Any]:
     if coverage.get("comments"):
         items.append(
             markdown(
-                "정책 분야 모델은 확신이 있을 때만 분야를 정합니다. 의견 댓글 {n:,}건 중 {k:,}건({share})에 분야가 "
-                "정해졌고, 나머지는 ‘{none}’입니다.",
+                "정책 분야 모델은 확신이 있을 때만 분야를 정합니다. "
+                "의견 댓글 {n:,}건 중 {k:,}건({share})에 분야가 정해졌고, 나머지는 ‘{none}’입니다.",
                 n=coverage["comments"],
                 k=coverage["with_area"],
                 share="-" if coverage["share"] is None else f"{coverage['share']:.0%}",
