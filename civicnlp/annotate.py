@@ -186,7 +186,7 @@ def score_texts(
     texts = list(texts)
     tok = tokenizer if tokenizer is not None else Tokenizer()
     each = tok.tokenize_presets([PLACEHOLDER_RE.sub(" ", t) for t in texts], [tok.pos, "nouns"])
-    pipelines = _load_models(models)
+    pipelines = load_models(models)
     scores = pd.concat(
         [_score(pipelines, texts[i : i + SCORE_BATCH]) for i in range(0, max(len(texts), 1), SCORE_BATCH)],
         ignore_index=True,
@@ -223,7 +223,9 @@ def _score(pipelines: Mapping[str, Any], texts: list[str]) -> pd.DataFrame:
     return pd.DataFrame(scores)
 
 
-def _load_models(models: Mapping[str, Any] | None) -> dict[str, Any]:
+def load_models(models: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The fitted model of each role (``DEFAULT_MODELS`` unless ``models`` names another model or passes one),
+    each loaded once per process."""
     chosen = {**DEFAULT_MODELS, **(models or {})}
     unknown = set(chosen) - set(DEFAULT_MODELS)
     if unknown:
@@ -668,6 +670,7 @@ __all__: Sequence[str] = [
     "comparison_keys",
     "cross_row_flags",
     "flag_comments",
+    "load_models",
     "mask_texts",
     "score_texts",
 ]

@@ -39,6 +39,26 @@ import pandas as pd
 from civicnlp import config
 from civicnlp.exceptions import CorpusNotFoundError, ParameterError
 
+__all__ = [
+    "CORPORA",
+    "INTENTS",
+    "PETITION_CATEGORIES",
+    "Corpus",
+    "CorpusFile",
+    "corpus_path",
+    "corpus_sha256",
+    "file_sha256",
+    "load_3i4k",
+    "load_beep",
+    "load_curse",
+    "load_kmhas",
+    "load_kodoli",
+    "load_kote",
+    "load_nsmc",
+    "load_petitions",
+    "load_ynat",
+]
+
 
 @dataclass(frozen=True)
 class CorpusFile:

@@ -56,7 +56,7 @@ except ImportError as exc:  # dask is an optional extra
 
 from civicnlp import aggregate
 from civicnlp.aggregate import select_comments
-from civicnlp.annotate import CROSS_ROW_FLAGS
+from civicnlp.annotate import CROSS_ROW_FLAGS, load_models
 from civicnlp.exceptions import CivicNLPError, DataContractError, ParameterError
 from civicnlp.io import annotated_parts, write_parts
 
@@ -106,12 +106,11 @@ class WarmUp(WorkerPlugin):
         self.models = models
 
     def setup(self, worker: Any) -> None:
-        from civicnlp.annotate import _load_models
         from civicnlp.tokenize import Tokenizer
 
         tok = self.tokenizer if self.tokenizer is not None else Tokenizer()
         tok.tokenize_presets(["준비 완료"], [tok.pos, "nouns"])
-        _load_models(self.models)
+        load_models(self.models)
 
     def teardown(self, worker: Any) -> None:
         """Nothing to release: the caches die with the worker process."""

@@ -23,6 +23,7 @@ import papermill
 import pytest
 
 from civicnlp import config, report
+from civicnlp.annotate import DEFAULT_MODELS
 from civicnlp.campaigns import campaign_details, comments_source
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -128,7 +129,7 @@ def test_manifest_records_inputs_models_and_the_run(batch, outputs):
         name = "comments" if path == batch["input"] else f"raw/{MAIN}/{path.name}"
         assert manifest["inputs"][name]["sha256"] == report.file_sha256(path), name
     assert manifest["parameters"]["campaign_id"] == MAIN
-    assert set(manifest["models"]) == {"sentiment", "policy_area", "toxicity"}
+    assert set(manifest["models"]) == set(DEFAULT_MODELS)  # every model the annotation used
     assert manifest["package_version"]
     assert manifest["kernel"] in {config.KERNEL_NAME, "python3"}
     stages = {"load_seconds", "annotate_seconds", "notebook_seconds", "html_export_seconds"}
