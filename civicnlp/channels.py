@@ -54,14 +54,16 @@ from civicnlp.labels import CHANNELS
 from civicnlp.pii import pseudonym_key, pseudonymize
 
 __all__ = [
+    "GRAPH_SHAPES",
     "TEMPLATE_HEADERS",
+    "GraphShape",
+    "capture_time",
     "channel_summary",
     "export_files",
     "read_channel",
     "resolve_times",
     "summary_lines",
     "write_comments",
-    "write_exports",
 ]
 
 OUTPUT_COLUMNS = (
@@ -90,15 +92,18 @@ _CHANNEL_HEADERS = ("channel", "채널", "플랫폼", "매체")
 
 
 @dataclass(frozen=True)
-class _GraphShape:
+class GraphShape:
+    """Where a Graph API export keeps a comment's text and time, and its replies."""
+
     text: str
     time: str
     nested: str
 
 
-_GRAPH = {
-    "facebook": _GraphShape(text="message", time="created_time", nested="comments"),
-    "instagram": _GraphShape(text="text", time="timestamp", nested="replies"),
+#: The Graph API export shape of each channel that has one.
+GRAPH_SHAPES = {
+    "facebook": GraphShape(text="message", time="created_time", nested="comments"),
+    "instagram": GraphShape(text="text", time="timestamp", nested="replies"),
 }
 
 # ---------------------------------------------------------------- times
@@ -126,7 +131,7 @@ def resolve_times(values: pd.Series, captured_at: object = None) -> pd.Series:
     ``5월 16일`` takes the latest year that is not after ``captured_at``. Without ``captured_at`` those
     give NaT, as does anything unreadable.
     """
-    captured = _captured(captured_at)
+    captured = capture_time(captured_at)
     result = parse_datetimes(values)
     if captured is None:
         return result
@@ -153,7 +158,7 @@ def _resolve_one(raw: str, captured: pd.Timestamp) -> object:
     return pd.NaT
 
 
-def _captured(captured_at: object) -> pd.Timestamp | None:
+def capture_time(captured_at: object) -> pd.Timestamp | None:
     """``captured_at`` as a Seoul timestamp: a naive value is Seoul time, an aware one is converted."""
     if captured_at is None:
         return None
@@ -344,7 +349,7 @@ def _read_one(
 
 def _graph_page(path: Path, channel: str | None) -> _Part | None:
     """A Facebook/Instagram comments page, or None when the file is not one and no channel was asked for."""
-    shapes = [_GRAPH[channel]] if channel in _GRAPH else list(_GRAPH.values())
+    shapes = [GRAPH_SHAPES[channel]] if channel in GRAPH_SHAPES else list(GRAPH_SHAPES.values())
     keys = " or ".join(f"'{shape.text}' and '{shape.time}'" for shape in shapes)
     expected = f'expected a Graph API page {{"data": [comments with \'id\', {keys}], "paging": ...}}'
     try:
@@ -375,7 +380,7 @@ def _detect_graph(records: list[Any]) -> str | None:
         name
         for record in records
         if isinstance(record, dict)
-        for name, shape in _GRAPH.items()
+        for name, shape in GRAPH_SHAPES.items()
         if shape.text in record or shape.time in record
     )
     return votes.most_common(1)[0][0] if votes else None
@@ -392,7 +397,7 @@ def _graph_rows(records: list[Any], channel: str) -> pd.DataFrame:
     not recursion, so any depth is read; a reply deeper than ``MAX_REPLY_DEPTH``, a field holding a list or an
     object where one value belongs, and replies that are not a list each become a quarantine row.
     """
-    spec = _GRAPH[channel]
+    spec = GRAPH_SHAPES[channel]
     rows: list[dict[str, Any]] = []
     todo: list[tuple[Any, str | None, int]] = [(record, None, 0) for record in reversed(records)]
     while todo:
@@ -459,7 +464,7 @@ def _text(value: object) -> str | None:
 
 def _template(path: Path, channel: str | None, captured_at: object) -> _Part | None:
     """The documented CSV/XLSX template, or None for a plain table (when no channel says otherwise)."""
-    if channel in _GRAPH:
+    if channel in GRAPH_SHAPES:
         return None
     frame, rejects = io.read_rows(path)
     found = [c for c in frame.columns if c != "source_row"]
@@ -575,7 +580,7 @@ def _pasted(path: Path, channel: str | None, captured_at: object) -> _Part | Non
     if has_hood:  # on a Danggeun page every time line has a 동네: a bare "3일 전" is comment text
         metas = hoods
     channel = channel or ("danggeun" if has_hood else "blog")
-    captured = _captured(captured_at)
+    captured = capture_time(captured_at)
     if captured is None:
         raise CapturedAtRequired(
             f"{channel} comment list {path.name}: captured_at is required to resolve times like '3분 전' and"
@@ -677,235 +682,3 @@ def write_comments(result: io.LoadResult, out: str | Path, *, quarantine: str | 
     if quarantine is not None:
         io.write_table(result.quarantine, quarantine)
     return target
-
-
-# ---------------------------------------------------------------- writing exports (the shipped sample)
-
-_FB_POST = "104523671234567"
-_SURNAMES = "김이박최정강조윤장임한오서신권황안송류홍"
-_GIVEN = (
-    "민준",
-    "서연",
-    "도윤",
-    "하은",
-    "지호",
-    "수아",
-    "예준",
-    "지유",
-    "현우",
-    "채원",
-    "은지",
-    "태희",
-    "승민",
-    "유나",
-)
-_NICK_A = (
-    "인천",
-    "송도",
-    "부평",
-    "연수",
-    "구월동",
-    "청라",
-    "검단",
-    "주안",
-    "강화",
-    "영종",
-    "계산동",
-    "만수동",
-)
-_NICK_B = (
-    "토박이",
-    "주민",
-    "댁",
-    "고양이",
-    "아빠",
-    "맘",
-    "러버",
-    "산책러",
-    "라이더",
-    "새내기",
-    "지킴이",
-    "곰",
-)
-_HOODS = (
-    "부평동",
-    "송도동",
-    "연수동",
-    "구월동",
-    "청라동",
-    "주안동",
-    "계산동",
-    "만수동",
-    "검단동",
-    "영종동",
-    "간석동",
-)
-
-
-def _pick(author: str, options: Sequence[str], salt: str) -> str:
-    return options[int(hashlib.sha256(f"{salt}:{author}".encode()).hexdigest(), 16) % len(options)]
-
-
-def _sample_name(author: str, channel: str) -> str:
-    """A made-up display name per pseudonymous sample author (the sample's authors have no names)."""
-    tail = hashlib.sha256(author.encode()).hexdigest()
-    if channel == "facebook":
-        return _pick(author, _SURNAMES, "s") + _pick(author, _GIVEN, "g")
-    if channel == "instagram":
-        return f"{_pick(author, ('sky', 'sea', 'icn', 'day', 'moon', 'walk'), 'i')}_{tail[:5]}"
-    return (
-        _pick(author, _NICK_A, "a")
-        + _pick(author, _NICK_B, "b")
-        + ("" if int(tail[0], 16) < 10 else tail[1:3])
-    )
-
-
-def write_exports(comments: pd.DataFrame, out_dir: str | Path, *, captured_at: object) -> list[Path]:
-    """Write a comments table (the contract's columns, as text) in each channel's own shape (deterministic).
-
-    facebook: two Graph API pages overlapping by three comments; instagram: one page; danggeun: the CSV
-    template; blog: a list pasted at ``captured_at`` (Seoul time), so the last day shows as ``N시간 전`` and a
-    blank comment as deleted. Replies nest under their thread's first comment (two levels, as the pages show
-    them). Display names are made up from the pseudonymous ``author_id``s. This is how ``civicnlp sample``
-    writes the sample campaign's ``raw/`` folder.
-    """
-    captured = _captured(captured_at)
-    if captured is None:
-        raise ParameterError(
-            "write_exports needs captured_at: the pasted blog list shows times relative to it"
-        )
-    table = comments.astype("str").fillna("")
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for channel in CHANNELS:
-        rows: list[dict[str, str]] = [
-            {str(k): str(v) for k, v in r.items()}
-            for r in table[table["channel"] == channel].to_dict("records")
-        ]
-        if not rows:
-            continue
-        if channel in _GRAPH:
-            written += _write_graph(_threads(rows), channel, out)
-        elif channel == "danggeun":
-            written.append(_write_template(rows, out / "danggeun.csv"))
-        else:
-            written.append(_write_pasted(_threads(rows), out / "blog.txt", captured))
-    return written
-
-
-_Row = dict[str, str]
-
-
-def _threads(rows: list[_Row]) -> list[tuple[_Row, list[_Row]]]:
-    """Top-level comments in file order, each with the replies anywhere below it in its thread."""
-    parent = {r["comment_id"]: r["parent_id"] for r in rows}
-
-    def root(cid: str) -> str:
-        seen = {cid}
-        while parent.get(cid) and parent[cid] in parent and parent[cid] not in seen:
-            cid = parent[cid]
-            seen.add(cid)
-        return cid
-
-    replies: dict[str, list[_Row]] = {}
-    top = []
-    for row in rows:
-        ancestor = root(row["comment_id"])
-        if ancestor == row["comment_id"]:
-            top.append(row)
-        else:
-            replies.setdefault(ancestor, []).append(row)
-    return [(row, replies.get(row["comment_id"], [])) for row in top]
-
-
-def _number(comment_id: str) -> int:
-    return int(comment_id.rsplit("-", 1)[-1])
-
-
-def _write_graph(threads: list[tuple[_Row, list[_Row]]], channel: str, out: Path) -> list[Path]:
-    shape = _GRAPH[channel]
-
-    def record(row: _Row) -> dict[str, Any]:
-        name = _sample_name(row["author_id"], channel)
-        rec: dict[str, Any]
-        if channel == "facebook":
-            rec = {"id": f"{_FB_POST}_{1_000_000_000_000 + _number(row['comment_id'])}"}
-        else:
-            rec = {"id": str(17_900_000_000_000_000 + _number(row["comment_id"]))}
-        rec[shape.text] = row["text"]
-        rec[shape.time] = row["created_at"]
-        if channel == "facebook":
-            rec["from"] = {"id": str(7_300_000_000_000_000 + int(row["author_id"][4:], 16)), "name": name}
-        else:
-            rec["username"] = name
-        rec["like_count"] = int(row["likes"]) if row["likes"].isdigit() else row["likes"]
-        return rec
-
-    comments = []
-    for top, replies in threads:
-        rec = record(top)
-        if replies:
-            rec[shape.nested] = {"data": [record(r) for r in replies]}
-        comments.append(rec)
-    if channel == "instagram":
-        pages = [comments]
-    else:  # a re-fetched cursor repeats a few comments
-        half = len(comments) // 2
-        pages = [comments[:half], comments[half - 3 :]]
-    paths = []
-    for n, page in enumerate(pages, start=1):
-        paging: dict[str, Any] = {"cursors": {"before": f"QVFI{n}a", "after": f"QVFI{n}b"}}
-        if n < len(pages):
-            paging["next"] = f"https://graph.facebook.com/v19.0/{_FB_POST}/comments?after=QVFI{n}b"
-        path = out / (f"{channel}-page-{n}.json" if len(pages) > 1 else f"{channel}.json")
-        body = json.dumps({"data": page, "paging": paging}, ensure_ascii=False, indent=1)
-        path.write_text(body + "\n", encoding="utf-8")
-        paths.append(path)
-    return paths
-
-
-def _write_template(rows: list[_Row], path: Path) -> Path:
-    table = pd.DataFrame(
-        {
-            "댓글번호": [str(_number(r["comment_id"])) for r in rows],
-            "상위댓글": [str(_number(r["parent_id"])) if r["parent_id"] else "" for r in rows],
-            "닉네임": [_sample_name(r["author_id"], "danggeun") for r in rows],
-            "동네": [_pick(r["author_id"], _HOODS, "h") for r in rows],
-            "작성일시": [r["created_at"] for r in rows],
-            "내용": [r["text"] for r in rows],
-            "좋아요": [r["likes"] for r in rows],
-        }
-    )
-    table.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
-    return path
-
-
-def _write_pasted(threads: list[tuple[_Row, list[_Row]]], path: Path, captured: pd.Timestamp) -> Path:
-    lines = [f"댓글 {sum(1 + len(replies) for _, replies in threads)}", ""]
-
-    def block(row: _Row, reply: bool) -> None:
-        if not row["text"].strip():
-            lines.extend(["삭제된 댓글입니다.", ""])
-            return
-        shown = row["created_at"]
-        stamp = parse_datetimes(pd.Series([shown], dtype="str")).iloc[0]
-        age = captured - stamp if pd.notna(stamp) else None
-        if age is not None and pd.Timedelta(0) <= age < pd.Timedelta(hours=24):
-            minutes = int(age.total_seconds() // 60)
-            shown = (
-                "방금 전" if minutes < 1 else f"{minutes}분 전" if minutes < 60 else f"{minutes // 60}시간 전"
-            )
-        lines.append(("ㄴ " if reply else "") + _sample_name(row["author_id"], "blog"))
-        lines.append(shown)
-        lines.extend(row["text"].strip().splitlines())
-        if row["likes"].isdigit() and int(row["likes"]) > 0:
-            lines.append(f"공감 {int(row['likes'])}")
-        lines.extend(["답글", ""])
-
-    for top, replies in threads:
-        block(top, reply=False)
-        for row in replies:
-            block(row, reply=True)
-    path.write_text("\n".join(lines), encoding="utf-8")
-    return path

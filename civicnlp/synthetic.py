@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import zlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,10 @@ import pandas as pd
 import yaml
 
 from civicnlp import io
+from civicnlp.channels import GRAPH_SHAPES, capture_time
+from civicnlp.dates import parse_datetimes
 from civicnlp.exceptions import ParameterError
+from civicnlp.labels import CHANNELS
 
 __all__ = [
     "COMPOSE_RATES",
@@ -46,6 +50,7 @@ __all__ = [
     "load_phrases",
     "sample_campaign_ids",
     "sample_comments",
+    "write_exports",
     "write_sample",
 ]
 
@@ -519,11 +524,9 @@ def write_sample(out_dir: str | Path) -> list[Path]:
     """Write campaigns.csv, releases.csv, each campaign's comments and labels.csv into ``out_dir``.
 
     A campaign's comments go to ``comments/<campaign_id>.csv``, or, when its profile says ``exports: true``,
-    to ``raw/<campaign_id>/`` in each channel's own export shape (:func:`civicnlp.channels.write_exports`,
+    to ``raw/<campaign_id>/`` in each channel's own export shape (:func:`write_exports`,
     the pasted blog list captured at the campaign's ``captured_at``).
     """
-    from civicnlp.channels import write_exports
-
     spec = _sample_spec()
     out = Path(out_dir)
     (out / "comments").mkdir(parents=True, exist_ok=True)
@@ -557,4 +560,236 @@ def _label_subset(frame: pd.DataFrame, size: int, seed: int) -> pd.DataFrame:
 
 def _write_csv(frame: pd.DataFrame, path: Path, encoding: str = "utf-8") -> Path:
     path.write_bytes(frame.to_csv(index=False, lineterminator="\n").encode(encoding))
+    return path
+
+
+# ---------------------------------------------------------------- the sample as channels export it
+
+_FB_POST = "104523671234567"
+_SURNAMES = "김이박최정강조윤장임한오서신권황안송류홍"
+_GIVEN = (
+    "민준",
+    "서연",
+    "도윤",
+    "하은",
+    "지호",
+    "수아",
+    "예준",
+    "지유",
+    "현우",
+    "채원",
+    "은지",
+    "태희",
+    "승민",
+    "유나",
+)
+_NICK_A = (
+    "인천",
+    "송도",
+    "부평",
+    "연수",
+    "구월동",
+    "청라",
+    "검단",
+    "주안",
+    "강화",
+    "영종",
+    "계산동",
+    "만수동",
+)
+_NICK_B = (
+    "토박이",
+    "주민",
+    "댁",
+    "고양이",
+    "아빠",
+    "맘",
+    "러버",
+    "산책러",
+    "라이더",
+    "새내기",
+    "지킴이",
+    "곰",
+)
+_HOODS = (
+    "부평동",
+    "송도동",
+    "연수동",
+    "구월동",
+    "청라동",
+    "주안동",
+    "계산동",
+    "만수동",
+    "검단동",
+    "영종동",
+    "간석동",
+)
+
+
+def _pick(author: str, options: Sequence[str], salt: str) -> str:
+    return options[int(hashlib.sha256(f"{salt}:{author}".encode()).hexdigest(), 16) % len(options)]
+
+
+def _sample_name(author: str, channel: str) -> str:
+    """A made-up display name per pseudonymous sample author (the sample's authors have no names)."""
+    tail = hashlib.sha256(author.encode()).hexdigest()
+    if channel == "facebook":
+        return _pick(author, _SURNAMES, "s") + _pick(author, _GIVEN, "g")
+    if channel == "instagram":
+        return f"{_pick(author, ('sky', 'sea', 'icn', 'day', 'moon', 'walk'), 'i')}_{tail[:5]}"
+    return (
+        _pick(author, _NICK_A, "a")
+        + _pick(author, _NICK_B, "b")
+        + ("" if int(tail[0], 16) < 10 else tail[1:3])
+    )
+
+
+def write_exports(comments: pd.DataFrame, out_dir: str | Path, *, captured_at: object) -> list[Path]:
+    """Write a comments table (the contract's columns, as text) in each channel's own shape (deterministic).
+
+    facebook: two Graph API pages overlapping by three comments; instagram: one page; danggeun: the CSV
+    template; blog: a list pasted at ``captured_at`` (Seoul time), so the last day shows as ``N시간 전`` and a
+    blank comment as deleted. Replies nest under their thread's first comment (two levels, as the pages show
+    them). Display names are made up from the pseudonymous ``author_id``s. This is how ``civicnlp sample``
+    writes the sample campaign's ``raw/`` folder.
+    """
+    captured = capture_time(captured_at)
+    if captured is None:
+        raise ParameterError(
+            "write_exports needs captured_at: the pasted blog list shows times relative to it"
+        )
+    table = comments.astype("str").fillna("")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for channel in CHANNELS:
+        rows: list[dict[str, str]] = [
+            {str(k): str(v) for k, v in r.items()}
+            for r in table[table["channel"] == channel].to_dict("records")
+        ]
+        if not rows:
+            continue
+        if channel in GRAPH_SHAPES:
+            written += _write_graph(_threads(rows), channel, out)
+        elif channel == "danggeun":
+            written.append(_write_template(rows, out / "danggeun.csv"))
+        else:
+            written.append(_write_pasted(_threads(rows), out / "blog.txt", captured))
+    return written
+
+
+_Row = dict[str, str]
+
+
+def _threads(rows: list[_Row]) -> list[tuple[_Row, list[_Row]]]:
+    """Top-level comments in file order, each with the replies anywhere below it in its thread."""
+    parent = {r["comment_id"]: r["parent_id"] for r in rows}
+
+    def root(cid: str) -> str:
+        seen = {cid}
+        while parent.get(cid) and parent[cid] in parent and parent[cid] not in seen:
+            cid = parent[cid]
+            seen.add(cid)
+        return cid
+
+    replies: dict[str, list[_Row]] = {}
+    top = []
+    for row in rows:
+        ancestor = root(row["comment_id"])
+        if ancestor == row["comment_id"]:
+            top.append(row)
+        else:
+            replies.setdefault(ancestor, []).append(row)
+    return [(row, replies.get(row["comment_id"], [])) for row in top]
+
+
+def _number(comment_id: str) -> int:
+    return int(comment_id.rsplit("-", 1)[-1])
+
+
+def _write_graph(threads: list[tuple[_Row, list[_Row]]], channel: str, out: Path) -> list[Path]:
+    shape = GRAPH_SHAPES[channel]
+
+    def record(row: _Row) -> dict[str, Any]:
+        name = _sample_name(row["author_id"], channel)
+        rec: dict[str, Any]
+        if channel == "facebook":
+            rec = {"id": f"{_FB_POST}_{1_000_000_000_000 + _number(row['comment_id'])}"}
+        else:
+            rec = {"id": str(17_900_000_000_000_000 + _number(row["comment_id"]))}
+        rec[shape.text] = row["text"]
+        rec[shape.time] = row["created_at"]
+        if channel == "facebook":
+            rec["from"] = {"id": str(7_300_000_000_000_000 + int(row["author_id"][4:], 16)), "name": name}
+        else:
+            rec["username"] = name
+        rec["like_count"] = int(row["likes"]) if row["likes"].isdigit() else row["likes"]
+        return rec
+
+    comments = []
+    for top, replies in threads:
+        rec = record(top)
+        if replies:
+            rec[shape.nested] = {"data": [record(r) for r in replies]}
+        comments.append(rec)
+    if channel == "instagram":
+        pages = [comments]
+    else:  # a re-fetched cursor repeats a few comments
+        half = len(comments) // 2
+        pages = [comments[:half], comments[half - 3 :]]
+    paths = []
+    for n, page in enumerate(pages, start=1):
+        paging: dict[str, Any] = {"cursors": {"before": f"QVFI{n}a", "after": f"QVFI{n}b"}}
+        if n < len(pages):
+            paging["next"] = f"https://graph.facebook.com/v19.0/{_FB_POST}/comments?after=QVFI{n}b"
+        path = out / (f"{channel}-page-{n}.json" if len(pages) > 1 else f"{channel}.json")
+        body = json.dumps({"data": page, "paging": paging}, ensure_ascii=False, indent=1)
+        path.write_text(body + "\n", encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def _write_template(rows: list[_Row], path: Path) -> Path:
+    table = pd.DataFrame(
+        {
+            "댓글번호": [str(_number(r["comment_id"])) for r in rows],
+            "상위댓글": [str(_number(r["parent_id"])) if r["parent_id"] else "" for r in rows],
+            "닉네임": [_sample_name(r["author_id"], "danggeun") for r in rows],
+            "동네": [_pick(r["author_id"], _HOODS, "h") for r in rows],
+            "작성일시": [r["created_at"] for r in rows],
+            "내용": [r["text"] for r in rows],
+            "좋아요": [r["likes"] for r in rows],
+        }
+    )
+    table.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+    return path
+
+
+def _write_pasted(threads: list[tuple[_Row, list[_Row]]], path: Path, captured: pd.Timestamp) -> Path:
+    lines = [f"댓글 {sum(1 + len(replies) for _, replies in threads)}", ""]
+
+    def block(row: _Row, reply: bool) -> None:
+        if not row["text"].strip():
+            lines.extend(["삭제된 댓글입니다.", ""])
+            return
+        shown = row["created_at"]
+        stamp = parse_datetimes(pd.Series([shown], dtype="str")).iloc[0]
+        age = captured - stamp if pd.notna(stamp) else None
+        if age is not None and pd.Timedelta(0) <= age < pd.Timedelta(hours=24):
+            minutes = int(age.total_seconds() // 60)
+            shown = (
+                "방금 전" if minutes < 1 else f"{minutes}분 전" if minutes < 60 else f"{minutes // 60}시간 전"
+            )
+        lines.append(("ㄴ " if reply else "") + _sample_name(row["author_id"], "blog"))
+        lines.append(shown)
+        lines.extend(row["text"].strip().splitlines())
+        if row["likes"].isdigit() and int(row["likes"]) > 0:
+            lines.append(f"공감 {int(row['likes'])}")
+        lines.extend(["답글", ""])
+
+    for top, replies in threads:
+        block(top, reply=False)
+        for row in replies:
+            block(row, reply=True)
+    path.write_text("\n".join(lines), encoding="utf-8")
     return path

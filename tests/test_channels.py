@@ -383,12 +383,6 @@ def test_sample_exports_carry_the_generated_comments() -> None:
     assert result.data.loc[result.data["channel"] == "danggeun", "neighbourhood"].notna().all()
 
 
-def test_write_exports_needs_a_capture_time(tmp_path: Path) -> None:
-    generated = synthetic.sample_comments(SAMPLE).drop(columns=["sentiment", "comment_type"])
-    with pytest.raises(ParameterError, match="captured_at"):
-        channels.write_exports(generated, tmp_path, captured_at=None)
-
-
 def test_xlsx_template_named_blog_and_ragged_rows(tmp_path: Path) -> None:
     path = tmp_path / "blog_comments.xlsx"
     pd.DataFrame(

@@ -8,7 +8,7 @@ import json
 import pandas as pd
 import pytest
 
-from civicnlp import aggregate, findings, pipeline
+from civicnlp import aggregate, findings, labels, pipeline
 
 CAMPAIGN = "incheon-danggeun-apec-2024"
 
@@ -48,24 +48,27 @@ def test_concerns_are_not_the_campaigns_own_words(data):
     assert {"APEC", "유치"} <= data.campaign_terms
 
 
-def test_next_steps_hold_the_samples_clear_findings(data):
+def test_next_steps_hold_the_samples_findings_and_only_those(data):
     actions = [s["할 일"] for s in data.next_steps]
     assert actions[0] == "질문·요청 댓글에 답하기"
-    assert "페이스북 채널의 반응 살펴보기" in actions  # the sample's facebook opinions run far more negative
     assert any(a.startswith("응모 방법") for a in actions)  # can't find the post, when are winners announced
-    gaps = findings.channel_gaps(data.scored).set_index("channel")
-    assert (
-        gaps.loc["facebook", "differs"] and gaps.loc["facebook", "net"] < gaps.loc["facebook", "others_net"]
-    )
+    gaps = findings.channel_gaps(data.scored)
+    named = {a.removesuffix(" 채널의 반응 살펴보기") for a in actions if a.endswith("채널의 반응 살펴보기")}
+    assert named == {labels.channel_name(c) for c in gaps.loc[gaps["differs"], "channel"]}
+    assert gaps.set_index("channel")["net"].idxmin() == "facebook"  # the most negative, shown in section 4
 
 
 def test_write_outputs_writes_the_csv_and_the_summary(data, tmp_path):
-    written = pipeline.write_outputs(data, tmp_path, manifest={"run_id": "r1"}, warnings=["UserWarning: x"])
-    scored = pd.read_csv(written["comments_scored.csv"])
+    manifest = pipeline.write_outputs(
+        data, tmp_path, run_id="r1", parameters={"top_n": 15}, warnings=["UserWarning: x"]
+    )
+    scored = pd.read_csv(tmp_path / "comments_scored.csv")
     assert len(scored) == len(data.scored) and "text" not in scored.columns
-    summary = json.loads(written["summary.json"].read_text(encoding="utf-8"))
-    assert summary["manifest"] == {"run_id": "r1"} and summary["warnings"] == ["UserWarning: x"]
-    assert summary["data_quality"] == data.data_quality
+    summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
+    assert summary["manifest"] == json.loads(json.dumps(manifest)) and manifest["run_id"] == "r1"
+    assert manifest["parameters"]["top_n"] == 15 and manifest["parameters"]["campaign_id"] == CAMPAIGN
+    assert set(manifest["models"]) == set(data.models) and manifest["inputs"]
+    assert summary["warnings"] == ["UserWarning: x"] and summary["data_quality"] == data.data_quality
     assert summary["next_steps"] == data.next_steps
 
 

@@ -180,3 +180,11 @@ def test_compose_leaves_the_phrase_mix_alone() -> None:
     assert plain.isin(bank).mean() > 0.5
     composed = synthetic.generate_comments(CAMPAIGN, 2_000, seed=1, emoji=False, compose=True)["text"]
     assert composed.isin(bank).mean() < 0.2
+
+
+def test_write_exports_needs_a_capture_time(tmp_path: Path) -> None:
+    generated = synthetic.sample_comments("incheon-danggeun-apec-2024").drop(
+        columns=["sentiment", "comment_type"]
+    )
+    with pytest.raises(ParameterError, match="captured_at"):
+        synthetic.write_exports(generated, tmp_path, captured_at=None)
