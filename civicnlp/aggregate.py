@@ -25,7 +25,7 @@ import pandas as pd
 from civicnlp.dates import TIMEZONE
 from civicnlp.exceptions import DataContractError, ParameterError
 from civicnlp.keywords import TokenLists, as_token_lists, noun_frequencies
-from civicnlp.labels import NO_POLICY_AREA, SENTIMENTS, channel_name
+from civicnlp.labels import NO_AREA, NO_POLICY_AREA, SENTIMENTS, channel_name
 
 __all__ = [
     "FLAGS",
@@ -554,7 +554,7 @@ def summarize(
     )
     if "policy_area" in annotated.columns:
         pool = opinions if summary["opinion_sentiment"]["n"] else annotated
-        has_area = pool["policy_area"].notnull() & pool["policy_area"].ne(NO_POLICY_AREA)
+        has_area = pool["policy_area"].notnull() & ~pool["policy_area"].isin(list(NO_AREA))
         decided = pool[has_area]
         counted = _sum_by(_indicators(pool, {"decided": has_area}).assign(n=1), (), ["n", "decided"]).iloc[0]
         summary["policy_area_coverage"] = {

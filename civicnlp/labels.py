@@ -18,6 +18,7 @@ __all__ = [
     "COLUMN_LABELS",
     "INTERNAL_COLUMNS",
     "MODEL_NAMES",
+    "NO_AREA",
     "NO_POLICY_AREA",
     "SENTIMENTS",
     "SENTIMENT_NAMES",
@@ -32,6 +33,9 @@ CHANNELS = ("facebook", "instagram", "danggeun", "blog")
 SENTIMENTS = ("negative", "neutral", "positive")
 #: The policy area of a comment the policy-area model is not confident about (about no policy at all).
 NO_POLICY_AREA = "정책 무관/기타"
+#: Policy areas that name no policy: the model's abstention and the petitions' own catch-all "기타". A report
+#: counts the comments with any other area as the ones that got a policy area.
+NO_AREA = (NO_POLICY_AREA, "기타")
 #: The models civicnlp ships and trains (``civicnlp train NAME``).
 MODEL_NAMES = ("sentiment", "policy_area", "news_section", "toxicity", "reply")
 CHANNEL_NAMES = {"danggeun": "당근", "facebook": "페이스북", "instagram": "인스타그램", "blog": "블로그"}

@@ -25,7 +25,7 @@ from civicnlp.display import (
     themes_table,
     warnings_note,
 )
-from civicnlp.labels import NO_POLICY_AREA, channel_name, quarantine_reason
+from civicnlp.labels import NO_AREA, NO_POLICY_AREA, channel_name, quarantine_reason
 from civicnlp.pipeline import ReportData
 
 __all__ = [
@@ -145,14 +145,15 @@ def themes_and_topics(data: ReportData) -> list[Any]:
         items.append(
             markdown(
                 "정책 분야 모델은 확신이 있을 때만 분야를 정합니다. "
-                "의견 댓글 {n:,}건 중 {k:,}건({share})에 분야가 정해졌고, 나머지는 ‘{none}’입니다.",
+                "의견 댓글 {n:,}건 중 {k:,}건({share})에 분야가 정해졌고, 나머지는 ‘{none}’(모델이 판단을 "
+                "보류했거나 ‘기타’)입니다.",
                 n=coverage["comments"],
                 k=coverage["with_area"],
                 share="-" if coverage["share"] is None else f"{coverage['share']:.0%}",
                 none=NO_POLICY_AREA,
             )
         )
-    decided = said[said["policy_area"].ne(NO_POLICY_AREA)]
+    decided = said[~said["policy_area"].isin(list(NO_AREA))]
     if len(decided) >= MIN_SHARE_N:
         title = f"분야가 정해진 의견 댓글 {len(decided):,}건의 정책 분야 (괄호: 댓글 수)"
         items.append(plots.topic_shares(aggregate.topic_shares(decided), title=title))

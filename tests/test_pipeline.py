@@ -77,3 +77,26 @@ def test_a_selection_narrows_every_number(data):
     assert set(narrow.scored["channel"]) == {"facebook"}
     assert narrow.data_quality["outside_selection"] == narrow.data_quality["annotated"] - len(narrow.scored)
     assert narrow.summary["comments"] == len(narrow.scored) < data.summary["comments"]
+
+
+def test_comments_about_no_policy_mostly_get_no_policy_area(tmp_path):
+    from conftest import require_corpus
+
+    from civicnlp import datasets
+
+    require_corpus("korean_hate_speech")
+    texts = datasets.load_beep("dev")["text"]  # entertainment-news comments: about no policy at all
+    (tmp_path / "comments").mkdir()
+    pd.DataFrame(
+        {"comment_id": range(len(texts)), "campaign_id": "news", "channel": "blog", "text": texts,
+         "created_at": "2024-05-16 10:00"}
+    ).to_csv(tmp_path / "comments" / "news.csv", index=False)  # fmt: skip
+    (tmp_path / "campaigns.csv").write_text(
+        "campaign_id,name,start,end\nnews,연예 뉴스,2024-05-16,2024-05-17\n"
+    )
+    data = pipeline.build("news", data_dir=tmp_path)
+    coverage = data.summary["policy_area_coverage"]
+    assert coverage["comments"] == len(data.opinions) and coverage["share"] < 0.3
+    assert data.opinions["policy_area"].isin(labels.NO_AREA).mean() > 0.7
+    sentence = next(s for s in aggregate.summary_sentences(data.summary) if "정책 분야가 정해진 것은" in s)
+    assert f"{coverage['with_area']:,}건" in sentence and labels.NO_POLICY_AREA in sentence
