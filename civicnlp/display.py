@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import re
 import warnings
+from pathlib import Path
 from collections.abc import Mapping, Sequence
 from typing import Any, TextIO
 
@@ -88,6 +89,7 @@ def table(
         .format(formatter=formats, precision=precision, escape="html", na_rep="-")
         .format_index(escape="html", axis=1)
         .set_properties(None, **{"text-align": "left", "white-space": "normal", "overflow-wrap": "anywhere"})
+        .set_table_styles([{"selector": "th", "props": [("text-align", "left"), ("white-space", "nowrap")]}])
     )
     if total > len(shown):
         styled = styled.set_caption(
@@ -169,7 +171,10 @@ def files_table(files: Mapping[str, Any]) -> pd.DataFrame:
     from civicnlp.report import file_sha256
 
     return pd.DataFrame(
-        [{"입력": name, "sha256 (앞 16자리)": file_sha256(path)[:16]} for name, path in files.items()]
+        [
+            {"입력": name if "/" in name else Path(path).name, "sha256 (앞 16자리)": file_sha256(path)[:16]}
+            for name, path in files.items()
+        ]
     )
 
 

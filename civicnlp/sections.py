@@ -123,10 +123,11 @@ def sentiment(data: ReportData) -> list[Any]:
         plots.sentiment_by_group(said, by="channel"),
         plots.sentiment_over_time(said),
     ]
-    sized = said.groupby("policy_area")["policy_area"].transform("size") >= MIN_SHARE_N
+    decided = said[~said["policy_area"].isin(list(NO_AREA))]
+    sized = decided.groupby("policy_area")["policy_area"].transform("size") >= MIN_SHARE_N
     if sized.any():
-        title = f"정책 분야별 감성 비율 (의견 {MIN_SHARE_N}건 이상인 분야)"
-        items.append(plots.sentiment_by_group(said[sized], by="policy_area", title=title))
+        title = f"정책 분야별 감성 비율 (분야가 정해진 의견 {MIN_SHARE_N}건 이상인 분야)"
+        items.append(plots.sentiment_by_group(decided[sized], by="policy_area", title=title))
     return [*items, plots.confidence_histogram(said)]
 
 
