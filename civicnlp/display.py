@@ -12,8 +12,8 @@ from __future__ import annotations
 import html
 import re
 import warnings
-from pathlib import Path
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any, TextIO
 
 import pandas as pd
