@@ -59,6 +59,7 @@ from sklearn.utils.validation import check_is_fitted
 from civicnlp import __version__, config, datasets
 from civicnlp.exceptions import DataContractError, ModelError, ParameterError
 from civicnlp.features import KoreanHashingVectorizer, TextNormalizer
+from civicnlp.io import file_sha256
 from civicnlp.labels import MODEL_NAMES, NO_POLICY_AREA, SENTIMENTS
 from civicnlp.tokenize import Tokenizer
 
@@ -890,7 +891,7 @@ def evaluate_in_domain(
     texts, labels = data["text"].tolist(), data["label"].astype(str)
     out: dict[str, Any] = {
         "data": "labels.csv of the sample campaigns (data/sample)",
-        "sha256": datasets.file_sha256(folder / "labels.csv"),
+        "sha256": file_sha256(folder / "labels.csv"),
         "rows": len(data),
         "all_classes": evaluate(model, texts, labels.tolist()),
     }
@@ -969,7 +970,7 @@ def train(
     if extra_labels is not None:
         rows = _extra_labels(extra_labels, train_df["label"].unique())
         train_df = pd.concat([train_df, rows.assign(corpus="extra_labels")], ignore_index=True)
-        extra = {"file": str(extra_labels), "rows": len(rows), "sha256": datasets.file_sha256(extra_labels)}
+        extra = {"file": str(extra_labels), "rows": len(rows), "sha256": file_sha256(extra_labels)}
     model = build_pipeline(name)
     started = time.perf_counter()
     labels = train_df["label"].to_numpy(dtype=object)

@@ -38,6 +38,7 @@ import pandas as pd
 
 from civicnlp import config
 from civicnlp.exceptions import CorpusNotFoundError, ParameterError
+from civicnlp.io import file_sha256
 
 __all__ = [
     "CORPORA",
@@ -47,7 +48,6 @@ __all__ = [
     "CorpusFile",
     "corpus_path",
     "corpus_sha256",
-    "file_sha256",
     "load_3i4k",
     "load_beep",
     "load_curse",
@@ -245,19 +245,6 @@ def _corpus(name: str) -> Corpus:
         raise ParameterError(f"unknown corpus {name!r}; known: {', '.join(CORPORA)}") from None
 
 
-def file_sha256(path: str | os.PathLike[str]) -> str:
-    """The sha256 of one file's bytes."""
-    return _sha256(Path(path))
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _download(file: CorpusFile, target: Path) -> None:
     """Fetch one pinned file, check its sha256, and move it into place atomically."""
     if file.url is None:
@@ -270,7 +257,7 @@ def _download(file: CorpusFile, target: Path) -> None:
     try:
         with os.fdopen(fd, "wb") as out, urllib.request.urlopen(file.url, timeout=60) as response:
             out.write(response.read())
-        got = _sha256(Path(tmp))
+        got = file_sha256(tmp)
         if got != file.sha256:
             raise CorpusNotFoundError(f"{file.url} has sha256 {got}, expected {file.sha256}; not using it")
         os.replace(tmp, target)
@@ -312,7 +299,7 @@ def corpus_sha256(name: str, *, data_home: str | os.PathLike[str] | None = None)
     digest = hashlib.sha256()
     for file in corpus.files:
         path = corpus_path(name, file.path, data_home=data_home)
-        digest.update(f"{file.path}\0{_sha256(path)}\n".encode())
+        digest.update(f"{file.path}\0{file_sha256(path)}\n".encode())
     return digest.hexdigest()
 
 

@@ -19,7 +19,7 @@ from typing import Any, TextIO
 import pandas as pd
 
 from civicnlp.aggregate import MIN_SHARE_N
-from civicnlp.io import redact
+from civicnlp.io import file_sha256, redact
 from civicnlp.labels import COLUMN_LABELS, channel_name, for_reader
 
 __all__ = [
@@ -168,8 +168,6 @@ def share_cell(count: int, n: int) -> str:
 
 def files_table(files: Mapping[str, Any]) -> pd.DataFrame:
     """The run's input files by their name in the data folder, with the first 16 digits of their sha256."""
-    from civicnlp.report import file_sha256
-
     return pd.DataFrame(
         [
             {"입력": name if "/" in name else Path(path).name, "sha256 (앞 16자리)": file_sha256(path)[:16]}

@@ -29,6 +29,7 @@ Decisions worth knowing:
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import os
@@ -55,6 +56,7 @@ __all__ = [
     "campaign_id_problem",
     "check_campaign_id",
     "decode_text",
+    "file_sha256",
     "inside",
     "load_campaigns",
     "load_comments",
@@ -826,6 +828,15 @@ def campaign_id_problem(value: object) -> str | None:
     if _CAMPAIGN_ID.fullmatch(value) is None or ".." in value:
         return f"campaign_id is not {CAMPAIGN_ID_PATTERN} without '..'"
     return None
+
+
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    """The sha256 of a file's bytes: the fingerprint of an input in a run manifest or a model card."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def check_campaign_id(value: object) -> str:

@@ -23,7 +23,6 @@ from __future__ import annotations
 import ast
 import contextlib
 import datetime as dt
-import hashlib
 import json
 import logging
 import os
@@ -43,6 +42,7 @@ import pandas as pd
 from civicnlp import __version__, config
 from civicnlp.dates import TIMEZONE
 from civicnlp.exceptions import ParameterError, ReportError
+from civicnlp.io import file_sha256
 
 __all__ = [
     "CELL_TIMEOUT",
@@ -54,7 +54,6 @@ __all__ = [
     "BatchRun",
     "card_summary",
     "export_html",
-    "file_sha256",
     "kernel_name",
     "kernel_runs_this_environment",
     "new_run_id",
@@ -103,15 +102,6 @@ _HTML_TEMPLATE = (
 def new_run_id() -> str:
     """A short unique id for one run (timestamp + random), sortable by start time."""
     return dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
-
-
-def file_sha256(path: str | os.PathLike[str]) -> str:
-    """The sha256 of a file's bytes (the data fingerprint in the run manifest)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def kernel_runs_this_environment(name: str = config.KERNEL_NAME) -> bool:

@@ -22,7 +22,7 @@ from civicnlp import classify, config, datasets, features
 from civicnlp.campaigns import load_campaign
 from civicnlp.cli import main
 from civicnlp.exceptions import DataContractError, ModelError, ParameterError
-from civicnlp.io import read_table
+from civicnlp.io import file_sha256, read_table
 
 TINY_TEXTS = [
     "축제 정말 즐거웠어요 최고!",
@@ -361,7 +361,7 @@ def test_in_domain_data_is_only_for_labelled_models():
 def test_shipped_sentiment_card_records_its_in_domain_figures():
     card = classify.model_card("sentiment")["in_domain"]
     labels = read_table(config.sample_dir() / "labels.csv")
-    assert card["sha256"] == datasets.file_sha256(config.sample_dir() / "labels.csv")
+    assert card["sha256"] == file_sha256(config.sample_dir() / "labels.csv")
     assert card["rows"] == card["all_classes"]["rows"] == len(labels)
     assert card["binary"]["rows"] == int((labels["sentiment"] != "neutral").sum())
     again = classify.evaluate_in_domain("sentiment", classify.load_model("sentiment"))
@@ -449,7 +449,7 @@ def test_train_adds_analyst_labels_and_records_them(tmp_path):
     card = classify.model_card("news_section", model_dir=out)
     assert card["rows"]["train"] == 14
     assert card["extra_labels"]["rows"] == 2
-    assert card["extra_labels"]["sha256"] == datasets.file_sha256(extra)
+    assert card["extra_labels"]["sha256"] == file_sha256(extra)
 
 
 def test_train_refuses_labels_the_model_does_not_know(tmp_path):

@@ -25,6 +25,7 @@ import pytest
 from civicnlp import config, report
 from civicnlp.annotate import DEFAULT_MODELS
 from civicnlp.campaigns import campaign_details, comments_source
+from civicnlp.io import file_sha256
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
@@ -127,7 +128,7 @@ def test_manifest_records_inputs_models_and_the_run(batch, outputs):
     assert len(inputs) >= 1
     for path in inputs:
         name = "comments" if path == batch["input"] else f"raw/{MAIN}/{path.name}"
-        assert manifest["inputs"][name]["sha256"] == report.file_sha256(path), name
+        assert manifest["inputs"][name]["sha256"] == file_sha256(path), name
     assert manifest["parameters"]["campaign_id"] == MAIN
     assert set(manifest["models"]) == set(DEFAULT_MODELS)  # every model the annotation used
     assert manifest["package_version"]
