@@ -3,8 +3,9 @@
 The few names a notebook needs are importable from here. They load on first use (PEP 562), so
 ``import civicnlp`` stays light: no JVM, no model, no scikit-learn until a name is asked for.
 
-The modules follow the data's path: ``io`` / ``channels`` (read + validate) → ``normalize`` / ``pii`` →
-``tokenize`` → ``classify`` → ``annotate`` → ``aggregate`` / ``keywords`` → ``plots`` / ``report``.
+The modules follow the data's path: ``io`` (read, validate, the one writer) → ``campaigns`` / ``channels`` →
+``normalize`` / ``pii`` → ``tokenize`` → ``classify`` → ``annotate`` → ``aggregate`` / ``keywords`` →
+``findings`` → ``pipeline`` → ``display`` / ``plots`` / ``sections`` → ``report`` (papermill) / ``compare``.
 """
 
 from __future__ import annotations
@@ -36,6 +37,11 @@ _EXPORTS = {
     "Tokenizer": "tokenize",
     "available_backends": "tokenize",
     "TokenizerWarning": "exceptions",
+    "DataContractError": "exceptions",
+    "ParameterError": "exceptions",
+    "ModelError": "exceptions",
+    "ReportError": "exceptions",
+    "BackendError": "exceptions",
     "load_model": "classify",
     "model_card": "classify",
     "annotate_comments": "annotate",

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from civicnlp.dates import TIMEZONE
+
 __all__ = [
     "CHANNELS",
     "CHANNEL_NAMES",
@@ -151,7 +153,7 @@ def for_reader(frame: pd.DataFrame, *, keep: tuple[str, ...] = ()) -> pd.DataFra
     for column in out.columns:
         values = out[column]
         if isinstance(values.dtype, pd.DatetimeTZDtype):
-            out[column] = values.dt.tz_convert("Asia/Seoul").dt.strftime("%Y-%m-%d %H:%M")
+            out[column] = values.dt.tz_convert(TIMEZONE).dt.strftime("%Y-%m-%d %H:%M")
         elif pd.api.types.is_datetime64_any_dtype(values.dtype):
             out[column] = values.dt.strftime("%Y-%m-%d %H:%M")
         elif column == "created_at":  # text in quarantined rows: shown as a time where it reads as one
@@ -173,5 +175,5 @@ def _as_time(value: object) -> object:
     if pd.isna(stamp):
         return value
     if stamp.tzinfo is not None:
-        stamp = stamp.tz_convert("Asia/Seoul")
+        stamp = stamp.tz_convert(TIMEZONE)
     return stamp.strftime("%Y-%m-%d %H:%M")

@@ -36,7 +36,7 @@ import yaml
 
 from civicnlp import io
 from civicnlp.channels import GRAPH_SHAPES, capture_time
-from civicnlp.dates import parse_datetimes
+from civicnlp.dates import TIMEZONE, parse_datetimes
 from civicnlp.exceptions import ParameterError
 from civicnlp.labels import CHANNELS
 
@@ -369,7 +369,7 @@ def _local_day(value: object) -> pd.Timestamp:
     """Midnight (Seoul, naive) of a date given as text, a naive or a tz-aware timestamp."""
     stamp = pd.Timestamp(str(value))
     if stamp.tzinfo is not None:
-        stamp = stamp.tz_convert("Asia/Seoul").tz_localize(None)
+        stamp = stamp.tz_convert(TIMEZONE).tz_localize(None)
     return stamp.normalize()
 
 

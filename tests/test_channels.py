@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import re
@@ -522,3 +523,34 @@ def test_a_message_over_the_cell_cap_is_quarantined_not_cut(tmp_path: Path) -> N
     accounted(result)
     assert result.data["text"].tolist() == ["댓글 2"]
     assert result.reasons().to_dict() == {"text longer than 20,000 characters": 1}
+
+
+def test_ingest_writes_masked_text_pseudonyms_and_no_formula(tmp_path: Path) -> None:
+    export = tmp_path / "danggeun.csv"
+    export.write_text(
+        "댓글번호,상위댓글,닉네임,동네,작성일시,내용,좋아요\n"
+        "1,,김철수,연수동,2024-05-16 10:00,연락주세요 010-2222-3301 lee3302@naver.com,2\n"
+        '2,1,=HYPERLINK("x"),송도동,2024-05-16 10:05,=1+1 신한 110-123-456789,0\n'
+        "3,,박영희,연수동,9999-12-31 10:00,날짜가 이상해요 900101-1233304,0\n",
+        encoding="utf-8",
+    )
+    out, rejected = tmp_path / "c.parquet", tmp_path / "rejected.csv"
+    result = CliRunner().invoke(
+        main, ["ingest", str(export), "--campaign", "c", "--out", str(out), "--quarantine", str(rejected)]
+    )
+    assert result.exit_code == 0, result.output
+    written = pd.read_parquet(out).to_csv() + rejected.read_text(encoding="utf-8-sig")
+    for secret in (
+        "010-2222-3301",
+        "lee3302@naver.com",
+        "110-123-456789",
+        "900101-1233304",
+        "김철수",
+        "박영희",
+    ):
+        assert secret not in written
+    assert "text" not in pd.read_parquet(out).columns  # the text is text_masked
+    cells = [c for row in csv.reader(rejected.open(encoding="utf-8-sig")) for c in row]
+    assert not [c for c in cells if c.lstrip().startswith(("=", "+", "-", "@"))]
+    loaded = io.load_comments(out)  # what ingest wrote reads back as comments
+    assert len(loaded.data) == 2 and loaded.data["text"].str.contains("<전화번호>").any()
