@@ -40,7 +40,7 @@ import hashlib
 import json
 import re
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,8 +54,10 @@ from civicnlp.labels import CHANNELS
 from civicnlp.pii import pseudonym_key, pseudonymize
 
 __all__ = [
+    "EXPORT_FORMATS",
     "GRAPH_SHAPES",
     "TEMPLATE_HEADERS",
+    "ExportFormat",
     "GraphShape",
     "capture_time",
     "channel_summary",
@@ -308,29 +310,16 @@ def _read_one(
     columns: Mapping[str, str] | str | None,
     campaign_id: str | None,
 ) -> _Part:
-    suffix = path.suffix.lower()
-    if suffix == ".json" and channel in (None, "facebook", "instagram"):
-        page = _graph_page(path, channel)
-        if page is not None:
-            return page
-    if suffix in (".txt", "") and channel in (None, "danggeun", "blog"):
-        pasted = _pasted(path, channel, captured_at)
-        if pasted is not None:
-            return pasted
-    if suffix in (".csv", ".tsv", ".tab", ".xlsx") or (suffix == ".txt" and _looks_delimited(path)):
-        template = _template(path, channel, captured_at)
-        if template is not None:
-            return template
-    if channel in ("danggeun", "blog"):
-        if suffix in (".txt", ""):
-            raise DataContractError(
-                f"{channel} comment list {path.name}: no comment found; expected blocks of a nickname line,"
-                " a time line ('부평동 · 3분 전' or '2024. 5. 16. 13:05') and the comment's text lines"
-            )
+    """The first export format that reads ``path`` (:data:`EXPORT_FORMATS`, in order), else a plain table."""
+    for shape in EXPORT_FORMATS:
+        if shape.may_read(path, channel):
+            part = shape.read(path, channel, captured_at)
+            if part is not None:
+                return part
+    named = [shape for shape in EXPORT_FORMATS if channel in shape.channels]
+    if named:
         raise DataContractError(
-            f"{channel} export {path.name}: expected the CSV/XLSX comments template (headers"
-            f" {', '.join(n[0] for n in TEMPLATE_HEADERS.values())})"
-            " or a comment list pasted into a .txt file"
+            f"{channel} export {path.name}: expected " + "; or ".join(shape.expected for shape in named)
         )
     try:
         plain = io.load_comments(path, columns=columns, campaign_id=campaign_id, channel=channel)
@@ -464,8 +453,6 @@ def _text(value: object) -> str | None:
 
 def _template(path: Path, channel: str | None, captured_at: object) -> _Part | None:
     """The documented CSV/XLSX template, or None for a plain table (when no channel says otherwise)."""
-    if channel in GRAPH_SHAPES:
-        return None
     frame, rejects = io.read_rows(path)
     found = [c for c in frame.columns if c != "source_row"]
     mapping: dict[str, str] = {}
@@ -634,6 +621,55 @@ def _pasted(path: Path, channel: str | None, captured_at: object) -> _Part | Non
 
 
 # ---------------------------------------------------------------- summary
+
+
+# ---------------------------------------------------------------- export formats, in the order tried
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    """One shape of channel export: the channels that write it, the file suffixes it comes in, and its reader,
+    which returns None when a file is not of this shape and no channel was named. A new channel whose export
+    has a known shape is one more name in ``channels``; a new shape is one more :class:`ExportFormat`."""
+
+    name: str
+    channels: tuple[str, ...]
+    suffixes: tuple[str, ...]
+    read: Callable[[Path, str | None, object], _Part | None]
+    expected: str
+
+    def may_read(self, path: Path, channel: str | None) -> bool:
+        return path.suffix.lower() in self.suffixes and (channel is None or channel in self.channels)
+
+
+EXPORT_FORMATS: tuple[ExportFormat, ...] = (
+    ExportFormat(
+        "graph",
+        tuple(GRAPH_SHAPES),
+        (".json",),
+        lambda path, channel, _captured: _graph_page(path, channel),
+        'a Graph API page {"data": [...], "paging": ...}',
+    ),
+    ExportFormat(
+        "pasted",
+        ("danggeun", "blog"),
+        (".txt", ""),
+        _pasted,
+        "blocks of a nickname line, a time line ('부평동 · 3분 전' or '2024. 5. 16. 13:05') and the comment's"
+        " text lines (a comment list pasted into a .txt file)",
+    ),
+    ExportFormat(
+        "template",
+        ("danggeun", "blog"),
+        (".csv", ".tsv", ".tab", ".xlsx", ".txt"),
+        lambda path, channel, captured: (
+            _template(path, channel, captured)
+            if path.suffix.lower() != ".txt" or _looks_delimited(path)
+            else None
+        ),
+        f"the CSV/XLSX comments template (headers {', '.join(n[0] for n in TEMPLATE_HEADERS.values())})",
+    ),
+)
 
 
 def channel_summary(result: io.LoadResult) -> pd.DataFrame:

@@ -554,3 +554,10 @@ def test_ingest_writes_masked_text_pseudonyms_and_no_formula(tmp_path: Path) -> 
     assert not [c for c in cells if c.lstrip().startswith(("=", "+", "-", "@"))]
     loaded = io.load_comments(out)  # what ingest wrote reads back as comments
     assert len(loaded.data) == 2 and loaded.data["text"].str.contains("<전화번호>").any()
+
+
+def test_every_channel_has_an_export_format_and_every_format_known_channels() -> None:
+    covered = {c for shape in channels.EXPORT_FORMATS for c in shape.channels}
+    assert covered == set(labels.CHANNELS)
+    assert set(labels.CHANNEL_NAMES) == set(labels.CHANNELS)  # each has its name for the reader
+    assert [shape.name for shape in channels.EXPORT_FORMATS] == ["graph", "pasted", "template"]
