@@ -5,8 +5,8 @@ Every table is counts first (a group-by sum over indicator columns), ratios afte
 differ between frame kinds — a group-by sum, a function applied to each partition — sit behind a small
 registry (:class:`Reductions`, keyed by frame type): pandas is registered here, Dask by
 ``civicnlp.distributed``. A metric is one function; on a Dask frame only group totals and per-partition
-counts leave the cluster. Group keys are any of ``campaign_id``, ``channel`` and ``day`` (the Seoul calendar
-day of ``created_at``); ``by=()`` gives one overall row.
+counts leave the cluster. Group keys are any of ``campaign_id``, ``channel``, ``day`` (the Seoul calendar day
+of ``created_at``) and ``week`` (its Monday); ``by=()`` gives one overall row.
 
 Interval estimates are 95% Wilson score intervals (:func:`wilson_interval`).
 """
@@ -98,12 +98,14 @@ def _require(df: pd.DataFrame, columns: Iterable[str]) -> None:
 
 
 def with_day(annotated: pd.DataFrame) -> pd.DataFrame:
-    """The frame plus a ``day`` column: midnight (Seoul) of each comment's ``created_at``."""
+    """The frame plus ``day`` and ``week`` columns: midnight (Seoul) of each comment's ``created_at``, and of
+    the Monday that starts its week."""
     _require(annotated, ["created_at"])
     ts = pd.to_datetime(annotated["created_at"])
     if ts.dt.tz is not None:
         ts = ts.dt.tz_convert(TIMEZONE)
-    return annotated.assign(day=ts.dt.normalize())
+    day = ts.dt.normalize()
+    return annotated.assign(day=day, week=day - pd.to_timedelta(day.dt.day_of_week, unit="D"))
 
 
 @dataclass(frozen=True)
@@ -171,7 +173,7 @@ def _sum_by(df: Any, by: Sequence[str], columns: Sequence[str]) -> pd.DataFrame:
 
 
 def _prepare(annotated: Any, by: Sequence[str]) -> Any:
-    if "day" in by and "day" not in annotated.columns:
+    if {"day", "week"} & set(by) and not {"day", "week"} <= set(annotated.columns):
         annotated = reductions_for(annotated).map_parts(annotated, with_day)
     _require(annotated, by)
     return annotated

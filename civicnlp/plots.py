@@ -25,7 +25,7 @@ from matplotlib import font_manager
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from civicnlp.aggregate import MIN_SHARE_N, wilson_interval
+from civicnlp.aggregate import MIN_SHARE_N
 from civicnlp.exceptions import ParameterError
 from civicnlp.labels import SENTIMENT_NAMES, SENTIMENTS, channel_name
 
@@ -132,26 +132,19 @@ def _require(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
 
 
 def volume_timeline(
-    annotated: pd.DataFrame,
-    *,
-    start: object = None,
-    end: object = None,
-    freq: str = "D",
-    title: str = "채널별 댓글 수",
+    volume: pd.DataFrame, *, start: object = None, end: object = None, title: str = "채널별 댓글 수"
 ) -> Figure:
-    """Comments per period and channel as lines, with the campaign window (start..end) shaded."""
-    _require(annotated, ["created_at", "channel"], "volume_timeline")
+    """Comments per day and channel as lines, from ``civicnlp.aggregate.volume(..., by=("channel", "day"))``,
+    with the campaign window (start..end) shaded."""
+    _require(volume, ["day", "channel", "comments"], "volume_timeline")
     fig, ax = _figure()
-    times = pd.to_datetime(annotated["created_at"])
-    counts = (
-        pd.DataFrame({"t": times.dt.floor(freq), "channel": annotated["channel"].astype(str)})
-        .groupby(["t", "channel"])
-        .size()
-        .unstack("channel", fill_value=0)
-        .sort_index()
+    counts = volume.pivot_table(
+        index="day", columns="channel", values="comments", aggfunc="sum", fill_value=0
     )
-    if start is not None and end is not None:
-        window_start, window_end = _aligned(start, times), _aligned(end, times)
+    counts = counts.sort_index()
+    if start is not None and end is not None and len(counts):
+        days = pd.Series(counts.index)
+        window_start, window_end = _aligned(start, days), _aligned(end, days)
         if window_end == window_end.normalize():  # a bare end date covers that whole day
             window_end += pd.Timedelta(days=1)
         ax.axvspan(
@@ -181,17 +174,6 @@ def _aligned(value: object, times: pd.Series) -> pd.Timestamp:
     return stamp.tz_localize(None) if stamp.tzinfo is not None else stamp
 
 
-def _shares(
-    frame: pd.DataFrame, by: str, column: str, order: Sequence[str]
-) -> tuple[pd.DataFrame, pd.Series]:
-    counts = frame.groupby(by)[column].value_counts().unstack(column, fill_value=0)
-    counts = counts.reindex(
-        columns=[c for c in order if c in counts.columns] or list(counts.columns), fill_value=0
-    )
-    totals = frame.groupby(by).size().reindex(counts.index)
-    return counts, totals
-
-
 def _whiskers(share: np.ndarray, low: np.ndarray, high: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Error-bar lengths below and above ``share``; never negative (rounding), zero where n was 0 (NaN)."""
     below = np.nan_to_num(share - low, nan=0.0).clip(min=0.0)
@@ -200,28 +182,24 @@ def _whiskers(share: np.ndarray, low: np.ndarray, high: np.ndarray) -> tuple[np.
 
 
 def sentiment_by_group(
-    annotated: pd.DataFrame, *, by: str = "channel", title: str = "채널별 감성 비율"
+    shares: pd.DataFrame, *, by: str = "channel", title: str = "채널별 감성 비율"
 ) -> Figure:
-    """Stacked sentiment shares per group (channel, topic, ...); each segment carries its 95% Wilson
-    interval as a whisker."""
-    _require(annotated, [by, "sentiment"], "sentiment_by_group")
-    frame = annotated.assign(
-        **{by: annotated[by].astype(str), "sentiment": annotated["sentiment"].astype(str)}
-    )
-    counts, totals = _shares(frame, by, "sentiment", SENTIMENT_ORDER)
-    fig, ax = _figure(8.0, 1.2 + 0.6 * max(len(counts), 1))
-    labels = [
-        f"{safe_label(channel_name(ch) if by == 'channel' else ch)} (n={totals[ch]:,})" for ch in counts.index
-    ]
-    y = np.arange(len(counts), dtype=float)
-    left = np.zeros(len(counts))
+    """Stacked sentiment shares per group from ``civicnlp.aggregate.sentiment_shares(..., by=(by,))``; each
+    segment carries its 95% Wilson interval as a whisker."""
+    classes = [c for c in SENTIMENT_ORDER if f"share_{c}" in shares.columns]
+    _require(shares, [by, "n", *(f"share_{c}" for c in classes[:1] or ["negative"])], "sentiment_by_group")
+    fig, ax = _figure(8.0, 1.2 + 0.6 * max(len(shares), 1))
+    names = [channel_name(g) if by == "channel" else str(g) for g in shares[by]]
+    labels = [f"{safe_label(name)} (n={int(n):,})" for name, n in zip(names, shares["n"], strict=True)]
+    y = np.arange(len(shares), dtype=float)
+    left = np.zeros(len(shares))
     # Whiskers sit at different heights inside the bar so that adjacent segments' intervals never overlap.
-    offsets = np.linspace(-0.25, 0.25, len(counts.columns)) if len(counts.columns) > 1 else np.zeros(1)
-    for sentiment, offset in zip(counts.columns, offsets, strict=True):
-        k = counts[sentiment].to_numpy()
-        n = totals.to_numpy()
-        share = np.divide(k, n, out=np.zeros(len(k)), where=n > 0)
-        below, above = _whiskers(share, *wilson_interval(k, n))
+    offsets = np.linspace(-0.25, 0.25, len(classes)) if len(classes) > 1 else np.zeros(1)
+    for sentiment, offset in zip(classes, offsets, strict=True):
+        share = shares[f"share_{sentiment}"].fillna(0).to_numpy(dtype=float)
+        low = shares[f"share_{sentiment}_low"].to_numpy(dtype=float)
+        high = shares[f"share_{sentiment}_high"].to_numpy(dtype=float)
+        below, above = _whiskers(share, low, high)
         ax.barh(
             y,
             share,
@@ -230,7 +208,7 @@ def sentiment_by_group(
             label=SENTIMENT_LABELS.get(sentiment, sentiment),
         )
         # The whisker marks the segment's inner edge: the right edge, or the left one for the last segment.
-        last = sentiment == counts.columns[-1]
+        last = sentiment == classes[-1]
         edge, xerr = (left, [above, below]) if last else (left + share, [below, above])
         ax.errorbar(edge, y + offset, xerr=xerr, fmt="none", ecolor="#222222", capsize=3, lw=1)
         left = left + share
@@ -243,43 +221,35 @@ def sentiment_by_group(
 
 
 def sentiment_over_time(
-    annotated: pd.DataFrame, *, freq: str = "D", title: str = "기간별 감성 비율", min_n: int = MIN_SHARE_N
+    shares: pd.DataFrame, *, title: str = "기간별 감성 비율", min_n: int = MIN_SHARE_N
 ) -> Figure:
-    """Positive and negative shares per period with 95% Wilson bands, drawn only for periods with at least
-    ``min_n`` comments (a share of two comments swings from 0 to 100%). When fewer than half of the days
-    reach ``min_n``, weeks are drawn instead of days; the periods left out are counted in the title."""
-    _require(annotated, ["created_at", "sentiment"], "sentiment_over_time")
-    stamps = pd.to_datetime(annotated["created_at"])
-    sentiment = annotated["sentiment"].astype(str)
-    counts, totals = _shares(
-        pd.DataFrame({"t": stamps.dt.floor(freq), "sentiment": sentiment}), "t", "sentiment", SENTIMENT_ORDER
-    )
-    if freq == "D" and len(totals) and (totals >= min_n).mean() < 0.5:
-        freq = "W"
-        weeks = stamps.dt.tz_localize(None) if stamps.dt.tz is not None else stamps
-        weeks = weeks.dt.to_period("W-SUN").dt.start_time
-        counts, totals = _shares(
-            pd.DataFrame({"t": weeks, "sentiment": sentiment}), "t", "sentiment", SENTIMENT_ORDER
-        )
-    enough = totals >= min_n
-    counts, totals = counts[enough.to_numpy()], totals[enough]
+    """Positive and negative shares per period with 95% Wilson bands, from
+    ``civicnlp.aggregate.sentiment_shares(..., by=("day",))`` or ``by=("week",)``; periods with fewer than
+    ``min_n`` comments are not drawn (a share of two comments swings from 0 to 100%), and the title counts
+    them."""
+    period = "week" if "week" in shares.columns else "day"
+    _require(shares, [period, "n"], "sentiment_over_time")
+    enough = shares["n"] >= min_n
+    drawn = shares[enough].sort_values(period)
     fig, ax = _figure()
     for name in ("negative", "positive"):
-        if name not in counts.columns or not len(counts):
+        if f"share_{name}" not in drawn.columns or not len(drawn):
             continue
-        k, n = counts[name].to_numpy(), totals.to_numpy()
-        share = np.divide(k, n, out=np.zeros(len(k)), where=n > 0)
-        low, high = wilson_interval(k, n)
         color = SENTIMENT_COLORS[name]
-        ax.plot(counts.index, share, marker="o", markersize=3, color=color, label=SENTIMENT_LABELS[name])
-        ax.fill_between(counts.index, low, high, color=color, alpha=0.2)
+        times = drawn[period]
+        ax.plot(
+            times, drawn[f"share_{name}"], marker="o", markersize=3, color=color, label=SENTIMENT_LABELS[name]
+        )
+        ax.fill_between(
+            times, drawn[f"share_{name}_low"], drawn[f"share_{name}_high"], color=color, alpha=0.2
+        )
     ax.set_ylim(0, 1)
     ax.yaxis.set_major_formatter(mpl.ticker.PercentFormatter(1.0))
-    unit = "주" if freq == "W" else "일"
+    unit = "주" if period == "week" else "일"
     left_out = int((~enough).sum())
     note = f" — {unit} 단위, {min_n}건 미만인 {left_out}개 {unit}은 생략" if left_out else f" — {unit} 단위"
     ax.set_title(safe_label(title + note))
-    if len(counts):
+    if len(drawn):
         ax.legend(loc="upper right", fontsize="small")
     else:
         ax.text(

@@ -109,7 +109,8 @@ def summary(
 
 def volume(data: ReportData) -> list[Any]:
     """Section 3: comments per day and channel, the campaign window shaded."""
-    return [plots.volume_timeline(data.scored, start=data.info.get("start"), end=data.info.get("end"))]
+    volume = aggregate.volume(data.scored, by=("channel", "day"))
+    return [plots.volume_timeline(volume, start=data.info.get("start"), end=data.info.get("end"))]
 
 
 def sentiment(data: ReportData) -> list[Any]:
@@ -118,16 +119,20 @@ def sentiment(data: ReportData) -> list[Any]:
     if not len(said):
         return [markdown("의견 댓글이 없습니다.")]
     shares = aggregate.sentiment_shares(data.scored, by=("channel",), opinions_only=True)
+    daily = aggregate.sentiment_shares(said, by=("day",))
+    if (daily["n"] >= MIN_SHARE_N).mean() < 0.5:  # mostly small days: weeks say more
+        daily = aggregate.sentiment_shares(said, by=("week",))
     items: list[Any] = [
         table(sentiment_table(shares)),
-        plots.sentiment_by_group(said, by="channel"),
-        plots.sentiment_over_time(said),
+        plots.sentiment_by_group(shares, by="channel"),
+        plots.sentiment_over_time(daily),
     ]
     decided = said[~said["policy_area"].isin(list(NO_AREA))]
-    sized = decided.groupby("policy_area")["policy_area"].transform("size") >= MIN_SHARE_N
-    if sized.any():
+    by_area = aggregate.sentiment_shares(decided, by=("policy_area",))
+    by_area = by_area[by_area["n"] >= MIN_SHARE_N]
+    if len(by_area):
         title = f"정책 분야별 감성 비율 (분야가 정해진 의견 {MIN_SHARE_N}건 이상인 분야)"
-        items.append(plots.sentiment_by_group(decided[sized], by="policy_area", title=title))
+        items.append(plots.sentiment_by_group(by_area, by="policy_area", title=title))
     return [*items, plots.confidence_histogram(said)]
 
 

@@ -27,6 +27,7 @@ def annotated() -> pd.DataFrame:
             "sentiment": np.resize(["positive", "positive", "neutral", "negative", "positive"], 60),
             "policy_area": np.resize(["관광/문화", "교통", "행정 💬"], 60),
             "p_negative": np.linspace(0.05, 0.6, 60),
+            "p_neutral": np.full(60, 0.05),
             "p_positive": np.linspace(0.9, 0.3, 60),
         }
     )
@@ -93,10 +94,14 @@ def test_helpers_draw_without_warnings(annotated):
     keywords = pd.Series({"응모": 30, "당근": 22, "교통 💬": 5})
     log_odds = pd.Series({"불편": -3.2, "감사": 2.5, "주차": -1.1})
     figures = [
-        plots.volume_timeline(annotated, start="2024-05-16", end="2024-05-24"),
-        plots.sentiment_by_group(annotated),
-        plots.sentiment_over_time(annotated),
-        plots.sentiment_by_group(annotated, by="policy_area", title="주제별 감성"),
+        plots.volume_timeline(
+            aggregate.volume(annotated, by=("channel", "day")), start="2024-05-16", end="2024-05-24"
+        ),
+        plots.sentiment_by_group(aggregate.sentiment_shares(annotated)),
+        plots.sentiment_over_time(aggregate.sentiment_shares(annotated, by=("day",)), min_n=3),
+        plots.sentiment_by_group(
+            aggregate.sentiment_shares(annotated, by=("policy_area",)), by="policy_area", title="주제별 감성"
+        ),
         plots.topic_shares(aggregate.topic_shares(annotated)),
         plots.confidence_histogram(annotated),
         plots.keyword_bars(keywords),
@@ -110,7 +115,8 @@ def test_helpers_draw_without_warnings(annotated):
 
 
 def test_volume_timeline_shades_the_window_and_counts_every_comment(annotated):
-    fig = plots.volume_timeline(annotated, start="2024-05-16", end="2024-05-24")
+    volume = aggregate.volume(annotated, by=("channel", "day"))
+    fig = plots.volume_timeline(volume, start="2024-05-16", end="2024-05-24")
     ax = fig.axes[0]
     assert len(ax.patches) == 1  # the shaded campaign window
     assert sum(line.get_ydata().sum() for line in ax.get_lines()) == len(annotated)
@@ -119,13 +125,17 @@ def test_volume_timeline_shades_the_window_and_counts_every_comment(annotated):
     )  # the reader's names of the channels
 
 
-def test_sentiment_by_group_stacks_to_one(annotated):
-    fig = plots.sentiment_by_group(annotated)
+def test_sentiment_by_group_stacks_to_one_and_draws_the_tables_intervals(annotated):
+    shares = aggregate.sentiment_shares(annotated)
+    fig = plots.sentiment_by_group(shares)
     widths: dict[float, float] = {}
     for bar in fig.axes[0].patches:
         widths[bar.get_y()] = widths.get(bar.get_y(), 0.0) + bar.get_width()
     assert len(widths) == 4
     assert all(w == pytest.approx(1.0) for w in widths.values())
+    drawn = sorted(round(bar.get_width(), 6) for bar in fig.axes[0].patches)
+    table = sorted(round(v, 6) for c in ("negative", "neutral", "positive") for v in shares[f"share_{c}"])
+    assert drawn == table  # the bars are the table's shares, nothing computed again
 
 
 @pytest.mark.parametrize(
@@ -133,7 +143,7 @@ def test_sentiment_by_group_stacks_to_one(annotated):
     [
         (plots.volume_timeline, pd.DataFrame({"channel": ["a"]})),
         (plots.sentiment_by_group, pd.DataFrame({"channel": ["a"]})),
-        (plots.sentiment_over_time, pd.DataFrame({"sentiment": ["positive"]})),
+        (plots.sentiment_over_time, pd.DataFrame({"day": ["2024-05-16"]})),
         (plots.topic_shares, pd.DataFrame({"x": [1]})),
     ],
 )
@@ -150,7 +160,7 @@ def test_sentiment_bars_with_unanimous_groups(n):
             "sentiment": ["positive"] * n + ["negative"] * (n - 1) + ["neutral"],
         }
     )
-    fig = plots.sentiment_by_group(frame)
+    fig = plots.sentiment_by_group(aggregate.sentiment_shares(frame, drop_spam=False))
     assert len(_render(fig)) > 5_000
     fig = plots.topic_shares(aggregate.topic_shares(frame, column="sentiment"), column="sentiment")
     assert len(_render(fig)) > 5_000
@@ -170,9 +180,9 @@ def test_sentiment_over_time_draws_no_share_of_a_small_period():
         [days[0]] * 40 + [days[1]] * 35 + [days[2]] * 2 + [days[3]] * 40 + [days[4]] * 40 + [days[5]] * 1
     )
     frame = pd.DataFrame({"created_at": created, "sentiment": ["positive", "negative"] * (len(created) // 2)})
-    fig = plots.sentiment_over_time(frame)
+    fig = plots.sentiment_over_time(aggregate.sentiment_shares(frame, by=("day",)))
     lines = [line for line in fig.axes[0].get_lines() if len(line.get_xdata())]
     assert lines and all(len(line.get_xdata()) == 4 for line in lines)  # the 2- and 1-comment days left out
     assert "2개 일은 생략" in fig.axes[0].get_title()
-    sparse = frame.iloc[70:]  # mostly small days: weeks are drawn instead
-    assert "주 단위" in plots.sentiment_over_time(sparse).axes[0].get_title()
+    weekly = plots.sentiment_over_time(aggregate.sentiment_shares(frame, by=("week",)))
+    assert "주 단위" in weekly.axes[0].get_title()
