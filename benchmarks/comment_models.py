@@ -1,5 +1,5 @@
 """How far linear models go on the comment corpora: the sentiment, toxicity and reply designs tried, each
-scored per corpus on the validation splits ``civicnlp train NAME`` carves (``classify.splits``).
+scored per corpus on the validation splits ``civicnlp train NAME`` carves (``training.splits``).
 
     CIVICNLP_DATA_HOME=../shared/datasets .venv/bin/python benchmarks/comment_models.py [--only sentiment]
 
@@ -25,13 +25,13 @@ from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score
 
-from civicnlp import classify
+from civicnlp import classify, training
 from civicnlp.classify import NBLogisticRegression, NeutralPolarity
 from civicnlp.features import KoreanHashingVectorizer, TextNormalizer
 
 
 def _features(name: str, texts: list[str]) -> Any:
-    pipeline = classify.build_pipeline(name)
+    pipeline = training.build_pipeline(name)
     pipeline = pipeline.estimator if isinstance(pipeline, classify.PerSentence) else pipeline
     return pipeline.named_steps["features"].transform(TextNormalizer().transform(texts))
 
@@ -52,7 +52,7 @@ def _sentiment_scores(proba: np.ndarray, val: pd.DataFrame) -> str:
 
 
 def sentiment(joint: bool) -> None:
-    train, val = classify.splits("sentiment")
+    train, val = training.splits("sentiment")
     X_train = _features("sentiment", train["text"].tolist())
     X_val = _features("sentiment", val["text"].tolist())
     nsmc = train["corpus"].eq("nsmc").to_numpy()
@@ -77,7 +77,7 @@ def sentiment(joint: bool) -> None:
 
 
 def toxicity() -> None:
-    train, val = classify.splits("toxicity")
+    train, val = training.splits("toxicity")
     tfidf = TfidfTransformer(sublinear_tf=True)
     X_train = tfidf.fit_transform(_features("toxicity", train["text"].tolist()))
     X_val = tfidf.transform(_features("toxicity", val["text"].tolist()))
@@ -102,7 +102,7 @@ def toxicity() -> None:
 
 
 def reply() -> None:
-    train, val = classify.splits("reply")
+    train, val = training.splits("reply")
     y, y_val = train["label"].eq("reply").to_numpy(), val["label"].eq("reply").to_numpy()
     print("reply: NB-LR on 3i4K sentences (F1 of question + command)")
     char_only = KoreanHashingVectorizer((1, 4), None, None, 2**20, binary=True)

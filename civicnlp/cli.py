@@ -120,9 +120,9 @@ def tokenize_command(text: str | None, backend: str, pos: str, lemma: bool) -> N
 @click.option("--extra-labels", type=click.Path(exists=True, dir_okay=False), help="Labelled rows to add")
 def train(name: str, out_dir: str | None, data_home: str | None, extra_labels: str | None) -> None:
     """Fit model NAME on its corpus, score it on the held-out split, write NAME.skops + model card."""
-    from civicnlp import classify
+    from civicnlp import training
 
-    card = classify.train(name, data_home=data_home, out_dir=out_dir, extra_labels=extra_labels)
+    card = training.train(name, data_home=data_home, out_dir=out_dir, extra_labels=extra_labels)
     val = card["validation"]
     click.echo(
         f"{name}: accuracy {val['accuracy']:.4f}, macro-F1 {val['macro_f1']:.4f}, ECE {val['ece']:.4f} "
@@ -140,7 +140,7 @@ def evaluate(name: str, data_path: str, text_col: str, label_col: str, model_dir
     """Print model NAME's metrics (JSON) on a labelled file (CSV/TSV/JSONL/XLSX/Parquet)."""
     import json
 
-    from civicnlp import classify
+    from civicnlp import classify, training
     from civicnlp.exceptions import ParameterError
     from civicnlp.io import read_table
 
@@ -150,7 +150,7 @@ def evaluate(name: str, data_path: str, text_col: str, label_col: str, model_dir
         columns = ", ".join(df.columns)
         raise ParameterError(f"{data_path} has no column {', '.join(missing)}; columns: {columns}")
     model = classify.load_model(name, model_dir=model_dir)
-    metrics = classify.evaluate(model, df[text_col].tolist(), df[label_col].tolist())
+    metrics = training.evaluate(model, df[text_col].tolist(), df[label_col].tolist())
     click.echo(json.dumps(metrics, ensure_ascii=False, indent=2))
 
 

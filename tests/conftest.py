@@ -5,6 +5,7 @@ in which case the absence is a failure."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -33,3 +34,31 @@ def seed_release_text() -> str:
             pytest.fail("../shared/seed is missing")
         pytest.skip("../shared/seed is missing")
     return files[0].read_text(encoding="utf-8")
+
+
+# A tiny labelled set and the five pipelines fitted on it: the estimator contract without a corpus.
+TINY_TEXTS = [
+    "축제 정말 즐거웠어요 최고!",
+    "주차 단속 너무 심하네요 최악입니다",
+    "아이들과 함께 다녀왔는데 좋았어요",
+    "버스 배차 간격이 길어서 불편해요",
+    "행사 준비 감사합니다",
+    "쓰레기 문제 해결해 주세요",
+] * 3
+TINY_LABELS = {
+    "sentiment": ["positive", "negative", "neutral"] * 6,
+    "policy_area": ["문화/예술/체육/언론", "교통/건축/국토", "육아/교육"] * 6,
+    "news_section": ["사회", "경제", "스포츠"] * 6,
+    "toxicity": ["none", "toxic"] * 9,
+    "reply": ["other", "reply"] * 9,
+}
+
+
+@pytest.fixture(scope="module")
+def tiny_models() -> dict[str, Any]:
+    from civicnlp import classify, training
+
+    return {
+        name: training.compact_model(training.build_pipeline(name).fit(TINY_TEXTS, TINY_LABELS[name]))
+        for name in classify.MODEL_NAMES
+    }

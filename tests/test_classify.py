@@ -12,52 +12,17 @@ import numpy as np
 import pytest
 import skops.io
 from click.testing import CliRunner
-from conftest import require_corpus
-from sklearn.base import clone
+from conftest import TINY_LABELS, TINY_TEXTS
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
-from civicnlp import classify, config, datasets, features
-from civicnlp.campaigns import load_campaign
+from civicnlp import classify, datasets, features
 from civicnlp.cli import main
-from civicnlp.exceptions import DataContractError, ModelError, ParameterError
-from civicnlp.io import file_sha256, read_table
-
-TINY_TEXTS = [
-    "축제 정말 즐거웠어요 최고!",
-    "주차 단속 너무 심하네요 최악입니다",
-    "아이들과 함께 다녀왔는데 좋았어요",
-    "버스 배차 간격이 길어서 불편해요",
-    "행사 준비 감사합니다",
-    "쓰레기 문제 해결해 주세요",
-] * 3
-TINY_LABELS = {
-    "sentiment": ["positive", "negative", "neutral"] * 6,
-    "policy_area": ["문화/예술/체육/언론", "교통/건축/국토", "육아/교육"] * 6,
-    "news_section": ["사회", "경제", "스포츠"] * 6,
-    "toxicity": ["none", "toxic"] * 9,
-    "reply": ["other", "reply"] * 9,
-}
-
-
-@pytest.fixture(scope="module")
-def tiny_models() -> dict[str, Pipeline]:
-    return {
-        name: classify.compact_model(classify.build_pipeline(name).fit(TINY_TEXTS, TINY_LABELS[name]))
-        for name in classify.MODEL_NAMES
-    }
-
+from civicnlp.exceptions import ModelError, ParameterError
+from civicnlp.io import file_sha256
 
 # --- estimator contract ---------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("name", classify.MODEL_NAMES)
-def test_pipeline_clones_with_the_same_parameters(name):
-    pipe = classify.build_pipeline(name)
-    twin = clone(pipe)
-    assert twin is not pipe
-    assert repr(twin.get_params()) == repr(pipe.get_params())
 
 
 @pytest.mark.parametrize("name", classify.MODEL_NAMES)
@@ -154,30 +119,9 @@ def test_per_sentence_takes_the_most_asking_sentence(tiny_models):
     assert p[2] == pytest.approx(max(p[0], p[1]))
 
 
-def test_holdout_is_a_fixed_share_decided_by_the_text_alone():
-    texts = [f"댓글 {i}" for i in range(5000)]
-    val = classify.holdout(texts)
-    assert 0.18 < val.mean() < 0.22
-    assert (classify.holdout(["  댓글   7 "]) == val[7]).all()  # spacing does not move a text
-
-
 def test_nb_logistic_regression_is_binary():
     with pytest.raises(ParameterError, match="binary"):
         classify.NBLogisticRegression().fit(np.eye(3), ["a", "b", "c"])
-
-
-@pytest.mark.parametrize(
-    ("confidence", "correct", "expected"),
-    [
-        ([0.9] * 10, [1] * 9 + [0], 0.0),
-        ([1.0] * 4, [1, 1, 0, 0], 0.5),
-        ([0.6, 0.6, 0.95, 0.95], [1, 0, 1, 1], 0.075),
-    ],
-)
-def test_expected_calibration_error(confidence, correct, expected):
-    assert classify.expected_calibration_error(np.array(confidence), np.array(correct)) == pytest.approx(
-        expected
-    )
 
 
 # --- persistence ----------------------------------------------------------------------------------
@@ -294,36 +238,6 @@ def test_shipped_card_documents_the_model(name):
     assert (classify.models_dir() / f"{name}.card.md").read_text(encoding="utf-8").startswith("# Model card")
 
 
-VALIDATION = [
-    # (model, corpus, corpus folder, metric the card reports)
-    ("sentiment", "kodoli", "kodoli", "macro_f1"),
-    ("sentiment", "kote", "kote", "macro_f1"),
-    ("sentiment", "nsmc", "nsmc", "accuracy"),
-    ("policy_area", "petitions", "petitions", "macro_f1"),
-    ("news_section", "ynat", "ynat", "macro_f1"),
-    ("toxicity", "beep", "korean_hate_speech", "macro_f1"),
-    ("toxicity", "kodoli", "kodoli", "macro_f1"),
-    ("toxicity", "curse", "curse", "macro_f1"),
-    ("toxicity", "kmhas", "kmhas", "macro_f1"),
-    ("reply", "3i4k", "3i4k", "macro_f1"),
-]
-
-
-@pytest.mark.corpus
-@pytest.mark.parametrize(("name", "corpus", "folder", "metric"), VALIDATION)
-def test_shipped_model_meets_its_card_on_each_validation_corpus(name, corpus, folder, metric):
-    card = classify.model_card(name)
-    for entry in card["corpora"]:
-        require_corpus(datasets.CORPORA[entry["name"]].folder)
-        assert entry["sha256"] == datasets.corpus_sha256(entry["name"])
-    val = classify.validation_data(name)
-    assert len(val) == card["rows"]["validation"]
-    rows = val[val["corpus"] == corpus]
-    metrics = classify.evaluate(classify.load_model(name), rows["text"].tolist(), rows["label"].tolist())
-    # within a retrain's wobble, not to the last digit
-    assert metrics[metric] == pytest.approx(card["validation_by_corpus"][corpus][metric], abs=0.01)
-
-
 def test_policy_area_card_records_its_abstain_threshold():
     card = classify.model_card("policy_area")
     assert card["decision"]["threshold"] == classify.load_model("policy_area").steps[-1][1].threshold
@@ -332,42 +246,6 @@ def test_policy_area_card_records_its_abstain_threshold():
 
 
 # --- in-domain evaluation on the sample campaigns' labelled comments -------------------------------
-
-
-def test_in_domain_data_finds_each_labelled_text_among_the_loaded_comments():
-    data = classify.in_domain_data("sentiment")
-    labels = read_table(config.sample_dir() / "labels.csv")
-    assert data["text"].tolist() == labels["text"].tolist()
-    assert data["label"].tolist() == labels["sentiment"].tolist()
-    # the first campaign arrives from its channels' raw exports: its texts are the ingested ones
-    raw = labels[labels["campaign_id"] == "incheon-danggeun-apec-2024"]
-    loaded = load_campaign("incheon-danggeun-apec-2024").comments.data
-    assert len(raw) > 100 and raw["text"].isin(loaded["text"]).all()
-
-
-def test_in_domain_data_refuses_a_label_whose_text_is_missing(tmp_path):
-    folder = shutil.copytree(config.sample_dir(), tmp_path / "sample")
-    with open(folder / "labels.csv", "a", encoding="utf-8") as f:
-        f.write("bl-999999,incheon-bus-parking-2024,blog,어디에도 없는 댓글,negative,complaint\n")
-    with pytest.raises(DataContractError, match="어디에도 없는 댓글"):
-        classify.in_domain_data("sentiment", data_dir=folder)
-
-
-def test_in_domain_data_is_only_for_labelled_models():
-    with pytest.raises(ParameterError, match="no in-domain labels"):
-        classify.in_domain_data("toxicity")
-
-
-def test_shipped_sentiment_card_records_its_in_domain_figures():
-    card = classify.model_card("sentiment")["in_domain"]
-    labels = read_table(config.sample_dir() / "labels.csv")
-    assert card["sha256"] == file_sha256(config.sample_dir() / "labels.csv")
-    assert card["rows"] == card["all_classes"]["rows"] == len(labels)
-    assert card["binary"]["rows"] == int((labels["sentiment"] != "neutral").sum())
-    again = classify.evaluate_in_domain("sentiment", classify.load_model("sentiment"))
-    assert again["all_classes"]["accuracy"] == pytest.approx(card["all_classes"]["accuracy"])
-    assert again["binary"]["accuracy"] == pytest.approx(card["binary"]["accuracy"])
-    assert "In domain" in (classify.models_dir() / "sentiment.card.md").read_text(encoding="utf-8")
 
 
 # --- commands -------------------------------------------------------------------------------------
@@ -408,17 +286,6 @@ def test_train_command_writes_model_and_card_from_a_data_home(tmp_path):
     model = classify.load_model("news_section", model_dir=out)
     assert set(model.classes_) == {"스포츠", "경제", "정치"}
     assert Path(out / "news_section.card.md").is_file()
-
-
-def test_most_uncertain_lists_the_closest_calls_first(tiny_models):
-    model = tiny_models["toxicity"]
-    sample = classify.most_uncertain(model, TINY_TEXTS[:6], n=4)
-    assert len(sample) == 4
-    assert sample["margin"].is_monotonic_increasing
-    assert {"text", "predicted", "label", "p_none", "p_toxic"} <= set(sample.columns)
-    assert (sample["label"] == "").all()
-    proba = model.predict_proba(TINY_TEXTS[:6])
-    assert sample["margin"].iloc[0] == pytest.approx(min(np.diff(np.sort(p)[-2:])[0] for p in proba))
 
 
 def _tiny_ynat_home(root: Path) -> Path:

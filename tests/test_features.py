@@ -14,7 +14,7 @@ from sklearn.base import clone
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.utils import murmurhash3_32
 
-from civicnlp import classify, datasets, features
+from civicnlp import classify, datasets, features, training
 from civicnlp.exceptions import ParameterError
 from civicnlp.features import KoreanAnalyzer, KoreanHashingVectorizer, TextNormalizer
 from civicnlp.tokenize import Tokenizer
@@ -45,7 +45,7 @@ def _pipeline(model):
 
 
 SHIPPED = {
-    name: _pipeline(classify.build_pipeline(name)).named_steps["features"] for name in classify.MODEL_NAMES
+    name: _pipeline(training.build_pipeline(name)).named_steps["features"] for name in classify.MODEL_NAMES
 }
 
 
