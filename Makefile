@@ -43,8 +43,9 @@ lab: setup ## JupyterLab on the project's kernel
 doctor: setup ## check Java, taggers, kernel, fonts, data home
 	$(VENV)/bin/civicnlp doctor
 
-models: setup ## retrain the four shipped models from the corpora in the data home
-	for m in sentiment policy_area news_section toxicity; do $(VENV)/bin/civicnlp train $$m || exit 1; done
+models: setup ## retrain every shipped model from the corpora in the data home
+	for m in $$($(PY) -c "from civicnlp.labels import MODEL_NAMES; print(*MODEL_NAMES)"); do \
+		$(VENV)/bin/civicnlp train $$m || exit 1; done
 
 bench: setup ## benchmarks (print figures; not part of the tests)
 	for b in benchmarks/bench_*.py; do $(PY) $$b || exit 1; done
