@@ -37,6 +37,7 @@ __all__ = [
     "distinguishing_words",
     "message_uptake",
     "needs_reply_count",
+    "opinions",
     "participation",
     "reductions_for",
     "register_reductions",
@@ -52,6 +53,7 @@ __all__ = [
     "volume",
     "wilson_interval",
     "with_day",
+    "worth_showing",
 ]
 
 FLAGS = ("is_entry", "is_question", "is_complaint", "is_duplicate", "is_near_duplicate", "is_spam")
@@ -414,7 +416,12 @@ def message_uptake(
     )
 
 
-def _clean(df: pd.DataFrame) -> pd.Series:
+def opinions(annotated: Any) -> Any:
+    """The opinion comments: every comment but entries (참여합니다 lines) and spam (pandas or Dask)."""
+    return annotated[~_flag(annotated, "is_entry") & ~_flag(annotated, "is_spam")]
+
+
+def worth_showing(df: pd.DataFrame) -> pd.Series:
     """Rows worth showing as examples: not a duplicate, near duplicate or spam."""
     keep = pd.Series(True, index=df.index)
     for flag in ("is_duplicate", "is_near_duplicate", "is_spam"):
@@ -439,7 +446,7 @@ def representative_comments(annotated: pd.DataFrame, n: int = 5) -> pd.DataFrame
     duplicates or spam; each text once): ``kind`` ("positive"/"negative"), ``confidence`` (the class
     probability) and the comment's columns."""
     _require(annotated, ["text_masked", "sentiment", "p_positive", "p_negative"])
-    df = annotated[_clean(annotated)]
+    df = annotated[worth_showing(annotated)]
     for flag in ("is_entry", "is_question"):  # entries say nothing; questions are for actionable_comments
         if flag in df.columns:
             df = df[~df[flag].fillna(False).astype(bool)]
@@ -458,7 +465,7 @@ def actionable_comments(annotated: pd.DataFrame, n: int | None = 20) -> pd.DataF
     _require(annotated, ["text_masked", "is_question", "is_complaint"])
     question = annotated["is_question"].fillna(False).astype(bool)
     complaint = annotated["is_complaint"].fillna(False).astype(bool)
-    df = annotated[(question | complaint) & _clean(annotated)]
+    df = annotated[(question | complaint) & worth_showing(annotated)]
     reason = np.where(complaint[df.index] & question[df.index], "complaint+question", "")
     reason = np.where(reason == "", np.where(complaint[df.index], "complaint", "question"), reason)
     likes = pd.to_numeric(df["likes"], errors="coerce").fillna(0) if "likes" in df.columns else 0
@@ -532,7 +539,7 @@ def summarize(
     _require(annotated, ["comment_id", "channel", "created_at", "sentiment", "author_id", *FLAGS])
     campaign = dict(campaign or {})
     row = participation(annotated, by=()).iloc[0]
-    opinions = annotated[~_flag(annotated, "is_entry") & ~_flag(annotated, "is_spam")]
+    said = opinions(annotated)
     ids, channels, first, last = _spans(annotated)
     summary: dict[str, Any] = {
         "campaign_id": _plain(campaign.get("campaign_id", next(iter(ids)) if len(ids) == 1 else None)),
@@ -555,7 +562,7 @@ def summarize(
         sentiment_shares(annotated, by=("channel",), opinions_only=True),
     )
     if "policy_area" in annotated.columns:
-        pool = opinions if summary["opinion_sentiment"]["n"] else annotated
+        pool = said if summary["opinion_sentiment"]["n"] else annotated
         has_area = pool["policy_area"].notnull() & ~pool["policy_area"].isin(list(NO_AREA))
         decided = pool[has_area]
         counted = _sum_by(_indicators(pool, {"decided": has_area}).assign(n=1), (), ["n", "decided"]).iloc[0]
@@ -575,7 +582,7 @@ def summarize(
     if "nouns" in annotated.columns:
         summary["top_keywords"] = [
             {"token": str(r["token"]), "comments": int(r["comments"])}
-            for r in top_keywords(opinions, top).to_dict("records")
+            for r in top_keywords(said, top).to_dict("records")
         ]
     summary["message_uptake"] = None
     if releases is not None and len(releases) and "nouns" in annotated.columns:
@@ -599,7 +606,7 @@ def needs_reply_count(annotated: Any) -> int:
 
 def _answerable(part: pd.DataFrame) -> pd.DataFrame:
     needs = _flag(part, "is_question") | _flag(part, "is_complaint")
-    return _distinct_texts(part.loc[needs & _clean(part), ["text_masked"]])
+    return _distinct_texts(part.loc[needs & worth_showing(part), ["text_masked"]])
 
 
 def _spans(annotated: Any) -> tuple[set[str], set[str], pd.Timestamp | None, pd.Timestamp | None]:

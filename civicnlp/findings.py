@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from civicnlp.aggregate import MIN_SHARE_N, Z95, actionable_comments, wilson_interval
+from civicnlp.aggregate import MIN_SHARE_N, Z95, actionable_comments, opinions, wilson_interval, worth_showing
 from civicnlp.keywords import as_token_lists, discover_themes
 from civicnlp.labels import channel_name
 
@@ -43,7 +43,6 @@ __all__ = [
     "concerns",
     "entry_problems",
     "next_steps",
-    "opinions",
     "share_text",
 ]
 
@@ -57,23 +56,6 @@ ENTRY_PROBLEM_CUES = (
     r"|접속|오류|에러|어떻게\s*(?:응모|참여|신청)|(?:응모|참여|신청)\s*방법|당첨(?:자)?\s*(?:발표|언제|확인|안내)"
     r"|발표\s*(?:는\s*)?언제|경품\s*(?:은\s*)?(?:언제|발송|수령|배송)"
 )
-
-
-def opinions(annotated: pd.DataFrame) -> pd.DataFrame:
-    """The opinion comments: every comment but entries (참여합니다 lines) and spam."""
-    keep = pd.Series(True, index=annotated.index)
-    for flag in ("is_entry", "is_spam"):
-        if flag in annotated.columns:
-            keep &= ~annotated[flag].fillna(False).astype(bool)
-    return annotated[keep]
-
-
-def _clean(annotated: pd.DataFrame) -> pd.Series:
-    keep = pd.Series(True, index=annotated.index)
-    for flag in ("is_duplicate", "is_near_duplicate", "is_spam"):
-        if flag in annotated.columns:
-            keep &= ~annotated[flag].fillna(False).astype(bool)
-    return keep
 
 
 def share_text(count: int, n: int) -> str:
@@ -120,7 +102,7 @@ def concerns(
     for flag in ("is_question", "is_complaint"):
         if flag in said.columns:
             flagged |= said[flag].fillna(False).astype(bool)
-    pool = said[(said["sentiment"].eq("negative") | flagged) & _clean(said)]
+    pool = said[(said["sentiment"].eq("negative") | flagged) & worth_showing(said)]
     if len(pool) < MIN_CONCERN or "nouns" not in pool.columns:
         return pd.DataFrame(columns=columns)
     skip = set(terms)
@@ -162,7 +144,7 @@ def concerns(
 def entry_problems(annotated: pd.DataFrame, *, examples: int = 2) -> dict[str, Any]:
     """Comments about the event's mechanics (:data:`ENTRY_PROBLEM_CUES`), no duplicates or spam: ``comments``,
     ``channels`` (per channel) and ``examples``."""
-    rows = annotated[_clean(annotated)]
+    rows = annotated[worth_showing(annotated)]
     hit = rows["text_masked"].fillna("").str.contains(ENTRY_PROBLEM_CUES, regex=True)
     found = rows[hit]
     return {

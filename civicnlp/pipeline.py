@@ -60,7 +60,7 @@ class ReportData:
     @property
     def opinions(self) -> pd.DataFrame:
         """The scored comments that are opinions: no entries, no spam."""
-        return findings.opinions(self.scored)
+        return aggregate.opinions(self.scored)
 
     @property
     def opinion_nouns(self) -> pd.Series:

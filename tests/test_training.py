@@ -6,30 +6,13 @@ import shutil
 
 import numpy as np
 import pytest
-from conftest import require_corpus
+from conftest import TINY_TEXTS, require_corpus
 from sklearn.base import clone
 
 from civicnlp import classify, config, datasets, training
 from civicnlp.campaigns import load_campaign
 from civicnlp.exceptions import DataContractError, ParameterError
 from civicnlp.io import file_sha256, read_table
-
-TINY_TEXTS = [
-    "축제 정말 즐거웠어요 최고!",
-    "주차 단속 너무 심하네요 최악입니다",
-    "아이들과 함께 다녀왔는데 좋았어요",
-    "버스 배차 간격이 길어서 불편해요",
-    "행사 준비 감사합니다",
-    "쓰레기 문제 해결해 주세요",
-] * 3
-TINY_LABELS = {
-    "sentiment": ["positive", "negative", "neutral"] * 6,
-    "policy_area": ["문화/예술/체육/언론", "교통/건축/국토", "육아/교육"] * 6,
-    "news_section": ["사회", "경제", "스포츠"] * 6,
-    "toxicity": ["none", "toxic"] * 9,
-    "reply": ["other", "reply"] * 9,
-}
-
 
 VALIDATION = [
     # (model, corpus, corpus folder, metric the card reports)
