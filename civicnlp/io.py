@@ -72,6 +72,7 @@ __all__ = [
     "validate_comments",
     "validate_releases",
     "write_csv_parts",
+    "write_generated",
     "write_json",
     "write_parts",
     "write_table",
@@ -969,6 +970,17 @@ def _write_csv(frame: pd.DataFrame, handle: Any, *, header: bool = True) -> None
     neutralize_formulas(frame).to_csv(
         handle, index=False, header=header, encoding="utf-8-sig", quoting=csv.QUOTE_NONNUMERIC
     )
+
+
+def write_generated(frame: pd.DataFrame, path: str | os.PathLike[str], *, encoding: str = "utf-8") -> Path:
+    """Write a made-up input table as an export holds it: nothing masked, bytes exactly reproducible.
+
+    Only for ``civicnlp.synthetic``'s generated campaigns, whose comments carry invented personal data on
+    purpose (reading them exercises the masking); comment data from people goes through :func:`write_table`.
+    """
+    target = Path(path)
+    target.write_bytes(frame.to_csv(index=False, lineterminator="\n").encode(encoding))
+    return target
 
 
 def write_parts(parts: Any, folder: str | os.PathLike[str], *, compute: bool = True) -> Any:

@@ -532,8 +532,8 @@ def write_sample(out_dir: str | Path) -> list[Path]:
     (out / "comments").mkdir(parents=True, exist_ok=True)
     written = []
     campaigns = pd.DataFrame([{k: v for k, v in c.items() if k != "comments"} for c in spec["campaigns"]])
-    written.append(_write_csv(campaigns, out / "campaigns.csv"))
-    written.append(_write_csv(pd.DataFrame(spec["releases"]), out / "releases.csv"))
+    written.append(io.write_generated(campaigns, out / "campaigns.csv"))
+    written.append(io.write_generated(pd.DataFrame(spec["releases"]), out / "releases.csv"))
     labels = []
     for camp in spec["campaigns"]:
         profile = camp["comments"]
@@ -544,9 +544,9 @@ def write_sample(out_dir: str | Path) -> list[Path]:
             written += write_exports(table, raw, captured_at=camp["captured_at"])
         else:
             path = out / "comments" / f"{camp['campaign_id']}.csv"
-            written.append(_write_csv(table, path, profile["encoding"]))
+            written.append(io.write_generated(table, path, encoding=profile["encoding"]))
         labels.append(_label_subset(frame, spec["labels_per_campaign"][camp["campaign_id"]], profile["seed"]))
-    written.append(_write_csv(pd.concat(labels, ignore_index=True), out / "labels.csv"))
+    written.append(io.write_generated(pd.concat(labels, ignore_index=True), out / "labels.csv"))
     return written
 
 
@@ -556,11 +556,6 @@ def _label_subset(frame: pd.DataFrame, size: int, seed: int) -> pd.DataFrame:
     candidates = frame[frame["comment_id"].isin(kept)].drop_duplicates("comment_id")
     chosen = candidates.sample(n=min(size, len(candidates)), random_state=seed).sort_values("comment_id")
     return chosen[["comment_id", "campaign_id", "channel", "text", "sentiment", "comment_type"]]
-
-
-def _write_csv(frame: pd.DataFrame, path: Path, encoding: str = "utf-8") -> Path:
-    path.write_bytes(frame.to_csv(index=False, lineterminator="\n").encode(encoding))
-    return path
 
 
 # ---------------------------------------------------------------- the sample as channels export it
@@ -761,8 +756,7 @@ def _write_template(rows: list[_Row], path: Path) -> Path:
             "좋아요": [r["likes"] for r in rows],
         }
     )
-    table.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
-    return path
+    return io.write_generated(table, path)
 
 
 def _write_pasted(threads: list[tuple[_Row, list[_Row]]], path: Path, captured: pd.Timestamp) -> Path:
