@@ -26,6 +26,8 @@ from civicnlp.dates import TIMEZONE
 from civicnlp.exceptions import DataContractError, ParameterError
 from civicnlp.keywords import TokenLists, as_token_lists, noun_frequencies
 from civicnlp.labels import NO_AREA, NO_POLICY_AREA, SENTIMENTS, channel_name
+from civicnlp.normalize import normalize_series
+from civicnlp.tokenize import Tokenizer
 
 __all__ = [
     "FLAGS",
@@ -634,9 +636,6 @@ def _spans(annotated: Any) -> tuple[set[str], set[str], pd.Timestamp | None, pd.
 
 def release_nouns(releases: pd.DataFrame, tokenizer: Any = None) -> list[list[str]]:
     """The nouns of each release's title and body (``tokenizer`` default: ``Tokenizer(pos="nouns")``)."""
-    from civicnlp.normalize import normalize_series
-    from civicnlp.tokenize import Tokenizer
-
     tok = tokenizer if tokenizer is not None else Tokenizer(pos="nouns")
     parts = [releases[c].fillna("").astype(str) for c in ("title", "body") if c in releases.columns]
     if not parts:

@@ -52,6 +52,10 @@ import pandas as pd
 
 from civicnlp.classify import labels_from_proba, load_model
 from civicnlp.exceptions import DataContractError, ModelError, ParameterError
+from civicnlp.io import load_campaigns, load_comments, write_table
+from civicnlp.normalize import normalize_series
+from civicnlp.pii import mask_pii_series
+from civicnlp.tokenize import Tokenizer
 
 DEFAULT_MODELS: dict[str, str] = {
     "sentiment": "sentiment",
@@ -132,8 +136,6 @@ def annotate_comments(
 def mask_texts(comments: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
     """``comments`` with the raw ``text`` replaced by ``text_masked`` (normalized, PII-masked), and which rows
     are empty after normalization (what ``annotate_loaded`` quarantines)."""
-    from civicnlp.normalize import normalize_series
-    from civicnlp.pii import mask_pii_series
 
     if "text" not in comments.columns:
         raise DataContractError(f"annotate needs a 'text' column; columns found: {list(comments.columns)}")
@@ -181,7 +183,6 @@ def score_texts(
     """What annotation computes of a text alone: ``tokens``, ``nouns`` and the models' labels and
     probabilities, one row per text (indexed by it; texts given once each), as :func:`annotate_comments`
     adds them."""
-    from civicnlp.tokenize import Tokenizer
 
     texts = list(texts)
     tok = tokenizer if tokenizer is not None else Tokenizer()
@@ -630,7 +631,6 @@ def annotate_file(
     Entry keywords come from ``campaigns`` (a campaigns file; default: a ``campaigns.csv`` in the input's
     folder or the folder above it, as in ``data/sample/comments/<id>.csv``, when there is one).
     """
-    from civicnlp.io import load_campaigns, load_comments, write_table
 
     path = Path(path)
     loaded = load_comments(path, columns=columns, campaign_id=campaign_id)

@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from civicnlp import config
+from civicnlp.io import check_campaign_id, inside
 
 __all__ = [
     "HEADLINE_METRICS",
@@ -35,8 +36,6 @@ def latest_summary(
 
     ``exclude`` skips the run with that run id (the current one). The result gains ``_report_dir``.
     """
-    from civicnlp.io import check_campaign_id, inside
-
     if not reports_root:
         return None
     folder = inside(reports_root, check_campaign_id(campaign_id))

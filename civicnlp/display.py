@@ -18,7 +18,7 @@ from typing import Any, TextIO
 
 import pandas as pd
 
-from civicnlp.aggregate import MIN_SHARE_N
+from civicnlp.aggregate import MIN_SHARE_N, wilson_interval
 from civicnlp.io import file_sha256, redact
 from civicnlp.labels import COLUMN_LABELS, channel_name, for_reader
 
@@ -158,8 +158,6 @@ ROLE_NAMES = {
 
 def share_cell(count: int, n: int) -> str:
     """``35% (31–40%)``: a share with its 95% Wilson interval; ``n건 중 k건`` below the minimum sample."""
-    from civicnlp.aggregate import wilson_interval
-
     if n < MIN_SHARE_N:
         return f"{count:,}건 / {n:,}건"
     low, high = (float(v) for v in wilson_interval(count, n))

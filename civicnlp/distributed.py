@@ -56,9 +56,19 @@ except ImportError as exc:  # dask is an optional extra
 
 from civicnlp import aggregate
 from civicnlp.aggregate import select_comments
-from civicnlp.annotate import CROSS_ROW_FLAGS, load_models
+from civicnlp.annotate import (
+    CROSS_ROW_FLAGS,
+    annotate_masked,
+    comparison_keys,
+    cross_row_flags,
+    load_models,
+    mask_texts,
+    score_texts,
+)
+from civicnlp.campaigns import campaign_details
 from civicnlp.exceptions import CivicNLPError, DataContractError, ParameterError
-from civicnlp.io import annotated_parts, write_parts
+from civicnlp.io import TABLE_SUFFIXES, annotated_parts, load_campaigns, load_comments, write_parts
+from civicnlp.tokenize import Tokenizer
 
 __all__ = [
     "DaskAnnotateSummary",
@@ -106,7 +116,6 @@ class WarmUp(WorkerPlugin):
         self.models = models
 
     def setup(self, worker: Any) -> None:
-        from civicnlp.tokenize import Tokenizer
 
         tok = self.tokenizer if self.tokenizer is not None else Tokenizer()
         tok.tokenize_presets(["준비 완료"], [tok.pos, "nouns"])
@@ -157,7 +166,6 @@ def connect(scheduler: str | None = None, n_workers: int | None = None) -> Itera
 def expand_inputs(inputs: str | Path | Sequence[str | Path]) -> list[Path]:
     """Files from paths, folders (their table files) and globs (``data/2024-*/*.parquet``), in a stable
     order (each pattern's matches sorted; a file named twice is read once)."""
-    from civicnlp.io import TABLE_SUFFIXES
 
     items = [inputs] if isinstance(inputs, (str, Path)) else list(inputs)
     if not items:
@@ -182,7 +190,6 @@ def expand_inputs(inputs: str | Path | Sequence[str | Path]) -> list[Path]:
 def _campaign_table(campaign: Any, files: Sequence[Path]) -> Any:
     """The entry-keyword source: as given, read from a campaigns file, or the ``campaigns.csv`` beside the
     first input or its parent folder (the rule of ``annotate_file``)."""
-    from civicnlp.io import load_campaigns
 
     if isinstance(campaign, (str, Path)):
         if not Path(campaign).is_file():
@@ -227,7 +234,6 @@ def _cut(loaded: Any, start: int, stop: int, offset: int) -> tuple[pd.DataFrame,
     """Rows ``start:stop`` of a file's valid rows, indexed by global order, masked and split as
     ``annotate_loaded`` splits them — text left after normalization, and the rest (quarantined, as text) —,
     and what the cross-row flags read of the kept rows (their comparison keys in place of the text)."""
-    from civicnlp.annotate import comparison_keys, mask_texts
 
     data = loaded.data.iloc[start:stop].copy()
     data.index = pd.RangeIndex(offset + start, offset + stop, name=ORDER)
@@ -261,7 +267,6 @@ def _texts_among(part: pd.DataFrame, part_hashes: np.ndarray, hashes: np.ndarray
 
 def _score_shared(tokenizer: Any, models: Mapping[str, Any] | None, *texts: list[str]) -> pd.DataFrame:
     """``score_texts`` of the texts found in several parts, each once."""
-    from civicnlp.annotate import score_texts
 
     return score_texts(list(dict.fromkeys(chain.from_iterable(texts))), tokenizer=tokenizer, models=models)
 
@@ -271,7 +276,6 @@ def _annotate_partition(
 ) -> pd.DataFrame:
     """``annotate_masked`` on one masked partition, with the campaign-wide cross-row ``flags`` of its rows in
     place of the partition's own, cast to ``like``'s types so every Parquet part agrees."""
-    from civicnlp.annotate import annotate_masked
 
     _trim_memory()
     out = annotate_masked(chunk, cross_row=flags is None, **kwargs)
@@ -297,7 +301,6 @@ def _campaign_key(slim: pd.DataFrame) -> pd.Series:
 def _campaign_flags(campaign_id: str, *slims: pd.DataFrame) -> pd.DataFrame:
     """``cross_row_flags`` over one whole campaign, from the cross-row columns of the parts that hold it, in
     input order: the cross-row flags of its every row, indexed by input order."""
-    from civicnlp.annotate import cross_row_flags
 
     _trim_memory()
     # the parts' rows are in input order, and mostly of one campaign: copy them only to put them together
@@ -397,9 +400,6 @@ def _annotate_on(
     partition_rows: int,
 ) -> dict[str, Any]:
     import dask
-
-    from civicnlp.annotate import mask_texts
-    from civicnlp.io import load_comments
 
     load = dask.delayed(load_comments, pure=True)
     loads = client.persist([load(str(f), columns=columns, campaign_id=campaign_id) for f in files])
@@ -653,9 +653,6 @@ def load_partitioned(
     """``campaign_id``'s annotated rows from ``annotated_dir`` (every campaign's, as written by ``annotate
     --engine dask``) with its row of ``data_dir``'s campaigns.csv and its releases; the quarantined rows of
     the campaign, and those without a campaign id, from the folder's ``quarantine/`` when there is one."""
-
-    from civicnlp.campaigns import campaign_details
-    from civicnlp.distributed import read_annotated, select_dask
 
     info, releases, files = campaign_details(campaign_id, data_dir)
     parts = annotated_parts(annotated_dir)

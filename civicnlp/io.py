@@ -48,6 +48,8 @@ import pandas as pd
 
 from civicnlp.dates import EARLIEST, LATEST, outside_window, parse_datetimes
 from civicnlp.exceptions import DataContractError, ParameterError
+from civicnlp.normalize import normalize_series
+from civicnlp.pii import mask_pii, pseudonymize
 
 __all__ = [
     "CAMPAIGN_ID_PATTERN",
@@ -880,9 +882,6 @@ def redact(frame: pd.DataFrame, *, key: str | bytes | None = None) -> pd.DataFra
     - every other text cell, in any column, is PII-masked (:func:`civicnlp.pii.mask_pii`).
     Numbers, dates and missing values are left as they are.
     """
-    from civicnlp.normalize import normalize_series
-    from civicnlp.pii import pseudonymize
-
     out = frame.copy()
     if "text" in out.columns:
         if "text_masked" not in out.columns:
@@ -914,15 +913,11 @@ def _may_hold_text(dtype: Any) -> bool:
 
 
 def _mask_cells(values: pd.Series) -> pd.Series:
-    from civicnlp.pii import mask_pii
-
     uniques = values.unique()
     return values.map(dict(zip(uniques, (mask_pii(v) for v in uniques), strict=True)))
 
 
 def _safe_ids(values: pd.Series, key: str | bytes | None) -> pd.Series:
-    from civicnlp.pii import mask_pii, pseudonymize
-
     uniques = pd.Series(values.unique())
     plain = uniques.map(lambda v: _PLAIN_ID.fullmatch(v) is not None and mask_pii(v) == v).astype(bool)
     hashed = pseudonymize(uniques.where(~plain), "id", key=key)
@@ -1022,7 +1017,6 @@ def write_json(
     Every string in it, at any depth, is PII-masked, except under the top-level keys in ``verbatim``: parts
     that hold no comment data and must stay exact (a run manifest's file hashes and paths).
     """
-    from civicnlp.pii import mask_pii
 
     def masked(value: Any) -> Any:
         if isinstance(value, str):

@@ -40,9 +40,10 @@ from typing import Any
 import pandas as pd
 
 from civicnlp import __version__, config
+from civicnlp.campaigns import comments_source, list_campaigns
 from civicnlp.dates import TIMEZONE
 from civicnlp.exceptions import ParameterError, ReportError
-from civicnlp.io import file_sha256
+from civicnlp.io import annotated_parts, check_campaign_id, file_sha256, inside, parse_columns, write_json
 
 __all__ = [
     "CELL_TIMEOUT",
@@ -175,9 +176,6 @@ def validate_parameters(
     unknown parameter name, a bad date or a reversed date range each raise :class:`ParameterError` saying what
     is wrong.
     """
-    from civicnlp.campaigns import comments_source, list_campaigns
-    from civicnlp.io import annotated_parts, check_campaign_id
-
     check_campaign_id(campaign_id)
     folder = Path(data_dir) if data_dir is not None else config.sample_dir()
     nb = Path(notebook) if notebook is not None else config.notebooks_dir() / REPORT_NOTEBOOK
@@ -218,8 +216,6 @@ def validate_parameters(
     if "channels" in merged:
         merged["channels"] = _channels(merged["channels"])
     if merged.get("columns"):
-        from civicnlp.io import parse_columns
-
         if not isinstance(merged["columns"], str | dict):
             raise ParameterError(
                 f"columns={merged['columns']!r} must be like 'text=내용,created_at=작성일시'"
@@ -312,8 +308,6 @@ def run_report(
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    from civicnlp.io import inside
-
     nb = Path(notebook) if notebook is not None else config.notebooks_dir() / REPORT_NOTEBOOK
     merged = validate_parameters(campaign_id, data_dir=data_dir, parameters=parameters, notebook=nb)
     root = Path(out_dir) if out_dir is not None else config.reports_dir()
@@ -403,8 +397,6 @@ def _keep_failed(executed: Path, kept: Path, tmp: Path) -> Path:
 
 def _record_runner(summary_path: Path, kernel: str, executed_seconds: float, export_seconds: float) -> None:
     """Add what only the runner knows (kernel, whole-notebook and export timings) to summary.json."""
-    from civicnlp.io import write_json
-
     summary = json.loads(summary_path.read_text(encoding="utf-8"))
     manifest = summary.setdefault("manifest", {})
     manifest["kernel"] = kernel

@@ -14,6 +14,7 @@ import pandas as pd
 
 from civicnlp import aggregate, compare, keywords, plots
 from civicnlp.aggregate import MIN_SHARE_N
+from civicnlp.classify import load_model
 from civicnlp.display import (
     concerns_table,
     files_table,
@@ -206,8 +207,6 @@ def comments_to_read(data: ReportData) -> list[Any]:
 def message_fit(data: ReportData) -> list[Any]:
     """Section 9: how many of the release's keywords comments picked up, and the release's topic against the
     opinions' topics."""
-    from civicnlp.classify import load_model
-
     items: list[Any] = []
     uptake = data.summary.get("message_uptake")
     if uptake:

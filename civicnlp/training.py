@@ -49,6 +49,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
 
 from civicnlp import __version__, config, datasets
+from civicnlp.campaigns import load_campaign
 from civicnlp.classify import (
     NBLogisticRegression,
     NeutralPolarity,
@@ -62,7 +63,7 @@ from civicnlp.classify import (
 )
 from civicnlp.exceptions import DataContractError, ParameterError
 from civicnlp.features import KoreanHashingVectorizer, TextNormalizer
-from civicnlp.io import file_sha256
+from civicnlp.io import file_sha256, read_table
 from civicnlp.labels import MODEL_NAMES, NO_POLICY_AREA, SENTIMENTS
 from civicnlp.tokenize import Tokenizer
 
@@ -492,8 +493,6 @@ def most_uncertain(model: Any, texts: Iterable[object], n: int = 200) -> pd.Data
 
 def _extra_labels(path: str | os.PathLike[str], classes: Iterable[str]) -> pd.DataFrame:
     """Analyst-labelled rows (``text``, ``label``) to add to a corpus; rows without a label are skipped."""
-    from civicnlp.io import read_table
-
     df = read_table(Path(path))
     missing = {"text", "label"} - set(df.columns)
     if missing:
@@ -532,9 +531,6 @@ def in_domain_data(name: str, *, data_dir: str | os.PathLike[str] | None = None)
     survive ingest from a pasted page, where they depend on the pseudonym key. Each labelled text must be
     among its campaign's comments as :func:`civicnlp.campaigns.load_campaign` loads them, so the model reads
     what annotation reads; one that is not is a :class:`DataContractError`."""
-    from civicnlp.campaigns import load_campaign
-    from civicnlp.io import read_table
-
     if name not in IN_DOMAIN_LABELS:
         raise ParameterError(f"no in-domain labels for {name!r}; labelled: {', '.join(IN_DOMAIN_LABELS)}")
     folder = Path(data_dir) if data_dir is not None else config.sample_dir()
