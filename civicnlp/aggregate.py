@@ -644,13 +644,6 @@ def release_nouns(releases: pd.DataFrame, tokenizer: Any = None) -> list[list[st
     return as_token_lists(tok.tokenize(normalize_series(text)))
 
 
-def _single(values: pd.Series | None) -> object:
-    if values is None:
-        return None
-    unique = values.dropna().unique()
-    return unique[0] if len(unique) == 1 else None
-
-
 def _plain(value: object) -> Any:
     """JSON-safe form: timestamps as ISO strings, numpy scalars as Python ones, NaN/NaT as None."""
     if value is None or (not isinstance(value, str) and pd.api.types.is_scalar(value) and pd.isna(value)):  # type: ignore[call-overload]
