@@ -329,8 +329,11 @@ def _model_path(name: str, model_dir: str | os.PathLike[str] | None, suffix: str
 
 
 @functools.cache
-def _cached_load(path: Path, mtime_ns: int) -> Any:
-    return load_model_file(path)
+def _cached_load(path: Path, mtime_ns: int, card_path: Path, card_mtime_ns: int) -> Any:
+    """A model file loaded and checked against its card once per process (and again when either changes)."""
+    model = load_model_file(path)
+    check_model(model, json.loads(card_path.read_text(encoding="utf-8")), where=str(path))
+    return model
 
 
 def forget_loaded_models() -> None:
@@ -347,9 +350,10 @@ def load_model(name: str, *, model_dir: str | os.PathLike[str] | None = None) ->
     path = (_model_path(name, model_dir, ".skops") / f"{name}.skops").resolve()
     if not path.is_file():
         raise ModelError(f"model {name!r} not found at {path}; train it with `civicnlp train {name}`")
-    model = _cached_load(path, path.stat().st_mtime_ns)
-    check_model(model, model_card(name, model_dir=model_dir), where=str(path))
-    return model
+    card = (_model_path(name, model_dir, ".card.json") / f"{name}.card.json").resolve()
+    if not card.is_file():
+        raise ModelError(f"model card for {name!r} not found at {card}")
+    return _cached_load(path, path.stat().st_mtime_ns, card, card.stat().st_mtime_ns)
 
 
 def check_model(model: Any, card: Mapping[str, Any], *, where: str = "the model") -> None:

@@ -200,28 +200,31 @@ def _browser() -> str | None:
     )
 
 
-def test_report_renders_hangul_in_a_headless_browser(outputs, tmp_path):
+def _chromium(url: str, tmp_path: Path, *flags: str) -> str:
+    """Headless Chromium on ``url`` with ``flags``; its standard output. Skips (or fails, when the run demands
+    a browser) without one."""
     browser = _browser()
     if browser is None:
         if os.environ.get("CIVICNLP_REQUIRE_BROWSER"):
             pytest.fail("no Chromium found and CIVICNLP_REQUIRE_BROWSER is set (apt-get install chromium)")
         pytest.skip("no headless browser (apt-get install chromium fonts-nanum)")
+    base = [
+        "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}",
+    ]  # fmt: skip
+    done = subprocess.run(
+        [shutil.which(browser) or browser, *base, *flags, url], capture_output=True, text=True, timeout=120
+    )
+    return done.stdout
+
+
+def test_report_renders_hangul_in_a_headless_browser(outputs, tmp_path):
     artifacts = ROOT / "artifacts"
     artifacts.mkdir(exist_ok=True)
     shot = artifacts / "report-screenshot.png"
     shot.unlink(missing_ok=True)
-    flags = [
-        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--hide-scrollbars", f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1200,2400",
-        f"--screenshot={shot}",
-    ]  # fmt: skip
-    subprocess.run(
-        [shutil.which(browser) or browser, *flags, (outputs / "report.html").as_uri()],
-        capture_output=True,
-        timeout=120,
-        check=False,
-    )
+    flags = ("--hide-scrollbars", "--window-size=1200,2400", f"--screenshot={shot}")
+    _chromium((outputs / "report.html").as_uri(), tmp_path, *flags)
     assert shot.is_file() and shot.stat().st_size > 50_000
     import matplotlib.image
 
@@ -380,25 +383,9 @@ def test_no_markup_from_the_data_survives_into_the_report(hostile):
 
 def _dump_dom(page: str, tmp_path: Path, *flags: str) -> str:
     """The DOM after headless Chromium loaded ``page`` (and ran what it may run for 3 s of virtual time)."""
-    browser = _browser()
-    if browser is None:
-        if os.environ.get("CIVICNLP_REQUIRE_BROWSER"):
-            pytest.fail("no Chromium found and CIVICNLP_REQUIRE_BROWSER is set (apt-get install chromium)")
-        pytest.skip("no headless browser (apt-get install chromium)")
     opened = tmp_path / "report.html"
     opened.write_text(page, encoding="utf-8")
-    base = [
-        "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=3000", "--dump-dom",
-    ]  # fmt: skip
-    done = subprocess.run(
-        [shutil.which(browser) or browser, *base, *flags, opened.as_uri()],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    return done.stdout
+    return _chromium(opened.as_uri(), tmp_path, "--virtual-time-budget=3000", "--dump-dom", *flags)
 
 
 @pytest.mark.parametrize("keep_csp", [True, False])
