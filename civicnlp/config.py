@@ -81,6 +81,11 @@ def sample_dir() -> Path:
     return project_dir() / "data" / "sample"
 
 
+def civic_validation_path() -> Path:
+    """Civic comments written and labelled for this project, for evaluation only (``data/civic``)."""
+    return project_dir() / "data" / "civic" / "validation.csv"
+
+
 def reports_dir() -> Path:
     """Where ``civicnlp report`` writes by default (``reports/``)."""
     return project_dir() / "reports"

@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils import murmurhash3_32
 
 from civicnlp.exceptions import ParameterError
 from civicnlp.normalize import normalize_text
@@ -187,6 +188,10 @@ class KoreanHashingVectorizer(_StringTransformer):
     length) is hashed with numpy at 2**20 columns and memoized for the batch (module doc), and a model sums
     its own blocks. ``n_features`` is a power of two up to 2**20. Takes strings (normalized ones: put a
     :class:`TextNormalizer` before it); stateless, so ``fit`` only checks the settings.
+
+    ``ignore``: terms that must be no evidence to the model. The columns of their own n-grams (character
+    n-grams of two characters or more, and morpheme n-grams) are zeroed in every output, at training and
+    at prediction, so a model learns no weight for them; the shared blocks are left as they are.
     """
 
     def __init__(
@@ -196,12 +201,14 @@ class KoreanHashingVectorizer(_StringTransformer):
         tokenizer: Tokenizer | None = None,
         n_features: int = 2**20,
         binary: bool = False,
+        ignore: tuple[str, ...] = (),
     ):
         self.char_ngrams = char_ngrams
         self.morph_ngrams = morph_ngrams
         self.tokenizer = tokenizer
         self.n_features = n_features
         self.binary = binary
+        self.ignore = ignore
 
     def _check_params(self) -> None:
         for name in ("char_ngrams", "morph_ngrams"):
@@ -248,7 +255,34 @@ class KoreanHashingVectorizer(_StringTransformer):
         counts = _sum(blocks) if blocks else _counts([], [], n_rows, width)
         if self.binary:
             counts.data[:] = 1.0
+        if self.ignore:
+            counts.data[self._ignored_columns()[counts.indices]] = 0.0
+            counts.eliminate_zeros()
         return counts
+
+    def _ignored_columns(self) -> np.ndarray:
+        """Whether each column is one of the ``ignore`` terms' own n-grams (class doc)."""
+        tok = _tokenizer(self.tokenizer)
+        key = (self.char_ngrams, self.morph_ngrams, repr(sorted(tok.get_params().items())), self.n_features)
+        return _term_columns(key, tuple(self.ignore), tok)
+
+
+_TERM_COLUMNS: dict[tuple[Any, ...], np.ndarray] = {}
+
+
+def _term_columns(key: tuple[Any, ...], terms: tuple[str, ...], tokenizer: Tokenizer) -> np.ndarray:
+    """A boolean mask of the columns of the n-grams of ``terms`` under the settings ``key`` (memoized): not of
+    their single characters, which every other word shares."""
+    cached = _TERM_COLUMNS.get((key, terms))
+    if cached is None:
+        char_ngrams, morph_ngrams, _, n_features = key
+        analyzer = KoreanAnalyzer(char_ngrams, morph_ngrams, tokenizer)
+        grams = {g for term in terms for g in analyzer(normalize_text(term))}
+        own = [g for g in grams if g.startswith("m:") or len(g[2:].strip()) >= 2]
+        mask = np.zeros(n_features, dtype=bool)
+        mask[[abs(murmurhash3_32(g, seed=0)) % n_features for g in own]] = True
+        cached = _TERM_COLUMNS.setdefault((key, terms), mask)
+    return cached
 
 
 @dataclass(frozen=True)

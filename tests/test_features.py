@@ -8,6 +8,7 @@ import threading
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 import skops.io
 from conftest import require_corpus
 from sklearn.base import clone
@@ -17,6 +18,7 @@ from sklearn.utils import murmurhash3_32
 from civicnlp import classify, datasets, features, training
 from civicnlp.exceptions import ParameterError
 from civicnlp.features import KoreanAnalyzer, KoreanHashingVectorizer, TextNormalizer
+from civicnlp.normalize import normalize_text
 from civicnlp.tokenize import Tokenizer
 
 #: Messy comments: repeated ㅋㅋ/ㅠㅠ, emoji (4-byte UTF-8), jamo, hanja, Latin, digits, tabs, newlines, wide
@@ -52,15 +54,22 @@ SHIPPED = {
 def _reference(vectorizer: KoreanHashingVectorizer, texts: list[str], n_features: int, binary: bool):
     """The matrix the shipped models were first built on: a HashingVectorizer over :class:`KoreanAnalyzer`."""
     analyzer = KoreanAnalyzer(vectorizer.char_ngrams, vectorizer.morph_ngrams, vectorizer.tokenizer)
-    return HashingVectorizer(
-        analyzer=analyzer,
-        n_features=n_features,
-        binary=binary,
-        alternate_sign=False,
-        norm=None,
-        lowercase=False,
-        dtype=np.float32,
-    ).transform(texts)
+    settings = {"n_features": n_features, "alternate_sign": False, "norm": None, "lowercase": False}
+    X = HashingVectorizer(analyzer=analyzer, binary=binary, dtype=np.float32, **settings).transform(texts)
+    if not vectorizer.ignore:
+        return X
+    # less the columns of the ignored terms' own n-grams: not their lone characters
+    own = {
+        gram
+        for term in vectorizer.ignore
+        for gram in analyzer(normalize_text(term))
+        if gram.startswith("m:") or len(gram[2:].strip()) > 1
+    }
+    keep = np.ones(n_features, dtype=np.float32)
+    keep[HashingVectorizer(analyzer=lambda _: sorted(own), **settings).transform([""]).indices] = 0
+    X = (X @ sp.diags(keep)).astype(np.float32).tocsr()
+    X.eliminate_zeros()
+    return X
 
 
 def _assert_same_matrix(got, expected) -> None:
@@ -201,6 +210,27 @@ def test_vectorizer_round_trips_through_pickle_and_skops(tmp_path):
     loaded = skops.io.load(path, trusted=skops.io.get_untrusted_types(file=path))
     features.clear_memo()
     _assert_same_matrix(loaded.transform(MESSY), expected)
+
+
+def test_an_ignored_term_leaves_none_of_its_own_ngrams_but_its_lone_characters():
+    texts = ["APEC 유치 응원합니다", "유치되면 지역 경제에 도움", "유치원 버스"]
+    plain = KoreanHashingVectorizer((1, 4), (1, 3), binary=True)
+    ignoring = clone(plain).set_params(ignore=("유치",))
+    every, kept = plain.transform(texts), ignoring.transform(texts)
+    column = {
+        g: murmurhash3_32(g, seed=0, positive=False) for g in ("c:유치", "c: 유치", "m:유치", "c:유", "c:치")
+    }
+    column = {g: abs(h) % 2**20 for g, h in column.items()}
+    for row in range(len(texts)):
+        assert {column["c:유치"], column["c:유"], column["c:치"]} <= set(every[row].indices)
+        assert column["c:유치"] not in set(kept[row].indices)
+        assert column["c: 유치"] not in set(kept[row].indices)
+        assert {column["c:유"], column["c:치"]} <= set(kept[row].indices)
+        # nothing else is touched: what is gone is the term's own
+        gone = set(every[row].indices) - set(kept[row].indices)
+        assert gone <= set(np.flatnonzero(ignoring._ignored_columns()))
+    assert column["m:유치"] in set(every[0].indices) - set(kept[0].indices)
+    assert (every - kept).min() >= 0
 
 
 # --- the batch memo --------------------------------------------------------------------------------------

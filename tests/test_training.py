@@ -6,12 +6,16 @@ import shutil
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 from conftest import TINY_TEXTS, require_corpus
 from sklearn.base import clone
+from sklearn.utils import murmurhash3_32
 
 from civicnlp import classify, config, datasets, training
 from civicnlp.campaigns import load_campaign
+from civicnlp.cli import main
 from civicnlp.exceptions import DataContractError, ParameterError
+from civicnlp.features import KoreanAnalyzer
 from civicnlp.io import file_sha256, read_table
 
 VALIDATION = [
@@ -93,20 +97,61 @@ def test_in_domain_data_refuses_a_label_whose_text_is_missing(tmp_path):
 
 
 def test_in_domain_data_is_only_for_labelled_models():
-    with pytest.raises(ParameterError, match="no in-domain labels"):
+    with pytest.raises(ParameterError, match="no sample labels for 'toxicity'"):
         training.in_domain_data("toxicity")
+    with pytest.raises(ParameterError, match="no civic labels for 'reply'"):
+        training.civic_data("reply")
 
 
-def test_shipped_sentiment_card_records_its_in_domain_figures():
-    card = classify.model_card("sentiment")["in_domain"]
-    labels = read_table(config.sample_dir() / "labels.csv")
-    assert card["sha256"] == file_sha256(config.sample_dir() / "labels.csv")
-    assert card["rows"] == card["all_classes"]["rows"] == len(labels)
-    assert card["binary"]["rows"] == int((labels["sentiment"] != "neutral").sum())
-    again = training.evaluate_in_domain("sentiment", classify.load_model("sentiment"))
-    assert again["all_classes"]["accuracy"] == pytest.approx(card["all_classes"]["accuracy"])
-    assert again["binary"]["accuracy"] == pytest.approx(card["binary"]["accuracy"])
-    assert "In domain" in (classify.models_dir() / "sentiment.card.md").read_text(encoding="utf-8")
+def test_civic_data_gives_labels_in_the_models_classes(tmp_path):
+    toxic = training.civic_data("toxicity")
+    civic = read_table(config.civic_validation_path())
+    assert len(toxic) == len(civic) and set(toxic["label"]) == {"toxic", "none"}
+    assert (toxic["label"].eq("toxic") == civic["toxic"].eq("yes")).all()
+    assert set(training.civic_data("sentiment")["label"]) == {"negative", "neutral", "positive"}
+    bad = tmp_path / "civic.csv"
+    bad.write_text("text,sentiment,needs_reply,toxic,topic\n욕설,negative,no,maybe,bus\n", encoding="utf-8")
+    with pytest.raises(DataContractError, match="toxic must be yes or no"):
+        training.civic_data("toxicity", path=bad)
+    bad.write_text("text,sentiment\n좋아요,positive\n", encoding="utf-8")
+    with pytest.raises(DataContractError, match="lacks column"):
+        training.civic_data("sentiment", path=bad)
+
+
+@pytest.mark.parametrize(
+    ("name", "label_sets"), [("sentiment", ["sample", "civic"]), ("toxicity", ["civic"])]
+)
+def test_shipped_cards_record_their_in_domain_figures(name, label_sets):
+    card = classify.model_card(name)["in_domain"]
+    assert list(card) == label_sets
+    files = {"sample": config.sample_dir() / "labels.csv", "civic": config.civic_validation_path()}
+    again = training.evaluate_in_domain(name, classify.load_model(name))
+    for label_set in label_sets:
+        section, labels = card[label_set], read_table(files[label_set])
+        assert section["sha256"] == file_sha256(files[label_set])
+        assert section["rows"] == section["all_classes"]["rows"] == len(labels)
+        assert again[label_set]["all_classes"]["accuracy"] == pytest.approx(
+            section["all_classes"]["accuracy"]
+        )
+        if name == "sentiment":
+            assert section["binary"]["rows"] == int((labels["sentiment"] != "neutral").sum())
+            assert again[label_set]["binary"]["accuracy"] == pytest.approx(section["binary"]["accuracy"])
+    card_md = (classify.models_dir() / f"{name}.card.md").read_text(encoding="utf-8")
+    assert card_md.count("In domain") == len(label_sets)
+
+
+def test_campaign_subject_words_are_no_evidence_of_sentiment():
+    model = classify.load_model("sentiment")
+    normalize, features = model.named_steps["normalize"], model.named_steps["features"]
+    analyzer = KoreanAnalyzer(features.char_ngrams, features.morph_ngrams, features.tokenizer)
+    for term in training.SUBJECT_TERMS:
+        text = normalize.transform([term])[0]
+        grams = analyzer(text)
+        lone = {g for g in grams if g.startswith("c:") and len(g[2:].strip()) <= 1}
+        assert len(lone) < len(grams)  # the term has n-grams of its own to ignore
+        allowed = {abs(murmurhash3_32(g, seed=0, positive=False)) % features.n_features for g in lone}
+        assert set(features.transform([text]).indices) <= allowed, term
+    assert model.predict(["APEC 유치 응원합니다"])[0] == "positive"
 
 
 def test_most_uncertain_lists_the_closest_calls_first(tiny_models):
@@ -118,3 +163,43 @@ def test_most_uncertain_lists_the_closest_calls_first(tiny_models):
     assert (sample["label"] == "").all()
     proba = model.predict_proba(TINY_TEXTS[:6])
     assert sample["margin"].iloc[0] == pytest.approx(min(np.diff(np.sort(p)[-2:])[0] for p in proba))
+
+
+@pytest.mark.corpus
+def test_the_analyst_labels_loop_retrains_the_sentiment_model(tmp_path):
+    """most_uncertain → a sheet an analyst labels → ``civicnlp train sentiment --extra-labels``, on the first
+    lines of each of the model's real corpora."""
+    home = tmp_path / "home"
+    for entry in classify.model_card("sentiment")["corpora"]:
+        corpus = datasets.CORPORA[entry["name"]]
+        source = require_corpus(corpus.folder)
+        for file in corpus.files:
+            target = home / corpus.folder / file.path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with open(source / file.path, encoding="utf-8") as f:
+                target.write_text("".join(f.readline() for _ in range(600)), encoding="utf-8")
+    comments = read_table(config.sample_dir() / "labels.csv")["text"].tolist()
+    sheet = training.most_uncertain(classify.load_model("sentiment"), comments, n=6)
+    sheet["label"] = ["negative", "neutral", "positive"] * 2
+    labelled = tmp_path / "labelled.csv"
+    sheet.to_csv(labelled, index=False)
+    out = tmp_path / "models"
+    args = [
+        "train",
+        "sentiment",
+        "--data-home",
+        str(home),
+        "--out",
+        str(out),
+        "--extra-labels",
+        str(labelled),
+    ]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    card = classify.model_card("sentiment", model_dir=out)
+    assert card["extra_labels"]["rows"] == 6
+    assert card["extra_labels"]["sha256"] == file_sha256(labelled)
+    assert card["rows"]["train"] > 6
+    retrained = classify.load_model("sentiment", model_dir=out)
+    assert list(retrained.classes_) == ["negative", "neutral", "positive"]
+    assert retrained.predict_proba(comments[:5]).shape == (5, 3)
