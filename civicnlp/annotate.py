@@ -14,12 +14,15 @@ The flag rules, applied to the normalized, masked text:
     …ㄹ까) — AND, when the frame has ``p_reply`` (the ``reply`` model: the most asking sentence's
     probability of being a question or a request), ``p_reply >= REPLY_MIN_P``, so a rhetorical question
     (이게 최선입니까?) is not one.
-``is_complaint``
-    needs a reply: sentiment "negative" AND (a cue of a problem or a request — 불편, 민원, 개선, 해결,
-    환불, 누락, 단속, 안 돼, 못 받, 오류, 주세요, ... — OR a question); or, whatever the sentiment, a
-    request that is no entry line: a cue and ``p_reply >= REPLY_MIN_P`` (수거 좀 자주 해주세요; not
-    "당첨되면 연락 주세요 참여합니다"). A negative remark with
-    neither, however strong (최악, 실망이에요), is an opinion to count, not a complaint to answer.
+    needs a reply: a problem stated plainly (``PROBLEM_RE``: a service that does not happen, 안 와요,
+    안 서요, 못 타요; something missing, fewer, dearer or broken, 없어요, 줄었, 두 배, 고장, 방치; hard to
+    use, 헷갈, 복잡, 기다려) in a comment that is no entry line and whose sentiment is not "positive" —
+    citizens state a problem plainly more often than angrily, and the sentiment model reads such lines as
+    neutral; or sentiment "negative" AND (a cue of a problem or a request — 불편, 민원, 개선, 해결, 환불,
+    단속, 오류, 주세요, ... — OR a question); or, whatever the sentiment, a request that is no entry line:
+    a cue and ``p_reply >= REPLY_MIN_P`` (수거 좀 자주 해주세요; not "당첨되면 연락 주세요 참여합니다"). A
+    negative remark with none of these, however strong (최악, 실망이에요), is an opinion to count, not a
+    complaint to answer.
 ``is_duplicate``
     an exact repeat (same text after normalization, ignoring spaces and case) of an earlier comment in
     the same campaign by the same author, or — for texts of at least ``COPY_MIN_CHARS`` characters — by
@@ -85,6 +88,15 @@ COMPLAINT_RE = re.compile(
     r"불편|불만|민원|개선|항의|건의|요청|시정|해결|답변|대책|책임|주세요|걱정|없어지|없어졌|없어져|"
     r"지연|늦|안\s*(?:되|돼|와|왔|옴|오)|못\s*받|누락|환불|미흡|낭비|세금|문제|피해|위험|단속|불친절|오류|에러"
 )
+#: A problem stated plainly: a service that does not happen or cannot be used, something missing, fewer,
+#: dearer or broken, something hard to use.
+PROBLEM_RE = re.compile(
+    r"불편|민원|지연|늦|안\s*(?:되|돼|와|왔|옴|오|보|서|나와|나오|켜|찍|가져|들려|열|맞|읽|고쳐|치워)|"
+    r"못\s*(?:받|하|가|타|찾|들어|쓰|자|잤|봤|보|내)|누락|오류|에러|없어지|없어졌|없어져|"
+    r"없어요|없네|없고|없습니다|없음|없어서|부족|모자라|줄었|줄어|줄였|줄이|끊겼|끊기|끊어|올랐|오른|올리|인상|"
+    r"두\s*배|비싸|바가지|고장|꺼져|망가|파손|방치|넘쳐|꽉\s*차|막혀|역류|잠겼|침수|삭제|이상해|엉망|그대로|"
+    r"헷갈|복잡|어렵|힘들|짧아|좁아|더러|냄새|시끄|무서|어두|더워|추워|지각|기다리|기다려|달라요|다르"
+)
 LINK_RE = re.compile(r"<URL>|https?://|www\.|\b[\w-]+\.(?:com|kr|net|ly|me|io|shop|co)\b", re.IGNORECASE)
 PHONE_RE = re.compile(r"<전화번호>")
 CONTACT_RE = re.compile(r"연락|문자|전화\s*주|카톡|상담|문의|매입|판매|대출|구매|광고")
@@ -100,6 +112,7 @@ _CUES = {
     "entry": ENTRY_RE,
     "question": QUESTION_RE,
     "complaint": COMPLAINT_RE,
+    "problem": PROBLEM_RE,
     "link": LINK_RE,
     "phone": PHONE_RE,
     "contact": CONTACT_RE,
@@ -310,7 +323,9 @@ def flag_comments(
     else:  # cues alone
         asks, request = np.ones(len(text), dtype=bool), np.zeros(len(text), dtype=bool)
     is_question = cue["question"] & asks
-    is_complaint = (negative & (cue["complaint"] | is_question)) | (request & ~is_entry)
+    positive = sentiment.eq("positive").to_numpy()
+    problem = (cue["problem"] & ~positive) | request
+    is_complaint = (negative & (cue["complaint"] | is_question)) | (problem & ~is_entry)
     if cross_row:
         cross = cross_row_flags(annotated, keys=cue["key"])
     else:
@@ -415,6 +430,7 @@ def _text_cues(text: pd.Series) -> dict[str, np.ndarray]:
         "entry": has["entry"],
         "question": has["question"],
         "complaint": has["complaint"],
+        "problem": has["problem"],
         "ad": (has["ad"] & (has["link"] | has["phone"])) | has["strong_ad"],
         "phone_contact": has["phone"] & has["contact"],
     }

@@ -57,6 +57,11 @@ def _flags_of(texts_and_sentiments: list[tuple[str, str]], **columns: object) ->
         ("많이 참여해 주세요", "positive", set()),
         ("헬스 PT 체험권 무료 <URL>", "neutral", {"is_spam"}),
         ("불편한 점 하나도 없었어요", "positive", set()),  # a cue without negative sentiment
+        ("정류장 안내판이 아직 옛날 노선 그대로예요", "neutral", {"is_complaint"}),  # a problem, plainly
+        ("12번이 이제 시장앞 정류장에 안 서요", "neutral", {"is_complaint"}),
+        ("바뀐 노선 번호 너무 헷갈려요", "neutral", {"is_complaint"}),
+        ("개편 후 출근 시간이 줄었어요 감사합니다", "positive", set()),  # fewer, but praise
+        ("경품은 아직 안 왔지만 참여합니다", "neutral", {"is_entry"}),  # an entry line first
         ("부업으로 월 300 수익 보장 <URL>", "neutral", {"is_spam"}),
         ("할인 쿠폰 받아가세요 <URL>", "neutral", {"is_spam"}),
         ("오픈채팅방 입장하세요", "neutral", {"is_spam"}),
@@ -65,7 +70,7 @@ def _flags_of(texts_and_sentiments: list[tuple[str, str]], **columns: object) ->
         ("당첨되면 맛집 투어 갈게요 참여", "positive", {"is_entry"}),
         ("2025 APEC 인천에서 만나요! 응모 <전화번호> 문자주세요", "positive", {"is_entry"}),
         ("참여 가능 지역이 어디예요", "neutral", {"is_question"}),
-        ("참가 요금 너무 비싸요", "negative", set()),  # 참가 요…, not 참가요
+        ("참가 요금 너무 비싸요", "negative", {"is_complaint"}),  # 참가 요…, not 참가요; a price problem
         ("참여합니다 <전화번호>", "positive", {"is_entry"}),  # a number for the prize is no spam
         ("자세한 내용은 <URL> 에서 보세요", "neutral", set()),  # a link alone is no ad
         ("", "neutral", set()),
