@@ -18,6 +18,7 @@ from civicnlp.io import check_campaign_id, inside
 
 __all__ = [
     "HEADLINE_METRICS",
+    "changed_models",
     "channel_table",
     "collect_summaries",
     "comparison_sentences",
@@ -126,10 +127,31 @@ def channel_table(summaries: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=None if rows else ["campaign_id", "channel", "comments"])
 
 
+def changed_models(
+    models: Mapping[str, Mapping[str, Any]], other: Mapping[str, Any]
+) -> dict[str, tuple[str, str]]:
+    """This report's models (``{role: card}``) that were trained at another time than those in ``other``'s
+    manifest: ``{role: (then, now)}`` training times. A report without a manifest changes nothing."""
+    before = (other.get("manifest") or {}).get("models") or {}
+    out = {}
+    for role, card in models.items():
+        then, now = (before.get(role) or {}).get("trained_at"), card.get("trained_at")
+        if then and now and then != now:
+            out[role] = (str(then), str(now))
+    return out
+
+
 def comparison_sentences(
-    current: Mapping[str, Any], other: Mapping[str, Any] | None, label: str
+    current: Mapping[str, Any],
+    other: Mapping[str, Any] | None,
+    label: str,
+    *,
+    models: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> list[str]:
-    """Plain Korean sentences on how this report differs from ``other`` (e.g. the previous run)."""
+    """Plain Korean sentences on how this report differs from ``other`` (e.g. the previous run).
+
+    ``models`` (``{role: card}``, the models this report used): when the sentiment model is not the one
+    ``other`` used, its net sentiment is not compared, since the change could be the model's."""
     if not other:
         return []
     now, before = headline(current), headline(other)
@@ -138,7 +160,14 @@ def comparison_sentences(
         diff = int(now["comments"] - before["comments"])
         change = f"{abs(diff):,}건 {'늘었' if diff > 0 else '줄었'}습니다" if diff else "같습니다"
         out.append(f"{label} 대비 댓글 수는 {change}.")
-    if now["opinion_net"] is not None and before["opinion_net"] is not None:
+    retrained = changed_models(models or {}, other)
+    if "sentiment" in retrained:
+        then, now_at = (t[:10] for t in retrained["sentiment"])
+        out.append(
+            f"감성 모델이 {label}와 달라(학습일 {then} → {now_at}) 의견 순감성은 비교하지 않습니다. "
+            "차이가 모델 때문일 수 있습니다."
+        )
+    elif now["opinion_net"] is not None and before["opinion_net"] is not None:
         diff_p = (now["opinion_net"] - before["opinion_net"]) * 100
         out.append(f"의견 순감성은 {label} 대비 {diff_p:+.0f}%p 변했습니다.")
     return out

@@ -94,9 +94,9 @@ def summary(
     """Section 2: the summary in sentences, each naming the comments it counts, and the change since the
     previous report (and against a comparison campaign)."""
     sentences = aggregate.summary_sentences(data.summary)
-    sentences += compare.comparison_sentences(data.summary, previous, "지난 보고서")
+    sentences += compare.comparison_sentences(data.summary, previous, "지난 보고서", models=data.cards)
     if compared:
-        sentences += compare.comparison_sentences(data.summary, compared, compare_label)
+        sentences += compare.comparison_sentences(data.summary, compared, compare_label, models=data.cards)
     fields = {f"s{i}": s for i, s in enumerate(sentences)}
     items: list[Any] = [
         markdown("\n".join(f"- {{{name}}}" for name in fields), **fields),

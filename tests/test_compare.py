@@ -33,3 +33,26 @@ def test_comparison_sentences_state_the_change():
         "의견 순감성은 지난 보고서 대비 -10%p 변했습니다.",
     ]
     assert compare.comparison_sentences(now, None, "지난 보고서") == []
+
+
+def test_a_net_sentiment_from_another_sentiment_model_is_not_compared():
+    card = {"trained_at": "2026-12-06T12:24:13Z"}
+    now = {"comments": 100, "opinion_sentiment": {"net": 0.07}}
+    before = {
+        "comments": 100,
+        "opinion_sentiment": {"net": -0.04},
+        "manifest": {"models": {"sentiment": {"trained_at": "2026-12-01T09:38:26Z"}, "toxicity": card}},
+    }
+    models = {"sentiment": card, "toxicity": card}
+    assert compare.changed_models(models, before) == {
+        "sentiment": ("2026-12-01T09:38:26Z", "2026-12-06T12:24:13Z")
+    }
+    sentences = compare.comparison_sentences(now, before, "지난 보고서", models=models)
+    assert sentences[0] == "지난 보고서 대비 댓글 수는 같습니다."
+    assert "감성 모델이 지난 보고서와 달라(학습일 2026-12-01 → 2026-12-06)" in sentences[1]
+    assert not any("%p" in s for s in sentences)
+    same = {"sentiment": {"trained_at": "2026-12-01T09:38:26Z"}}
+    assert compare.comparison_sentences(now, before, "지난 보고서", models=same)[1].endswith(
+        "+11%p 변했습니다."
+    )
+    assert compare.changed_models(models, {"comments": 1}) == {}  # no manifest: nothing to tell
