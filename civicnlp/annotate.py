@@ -13,7 +13,10 @@ The flag rules, applied to the normalized, masked text:
     a question ending at the end of a clause (…나요, …까요 but not …니까요, …인가요, …습니까, …는지요,
     …ㄹ까) — AND, when the frame has ``p_reply`` (the ``reply`` model: the most asking sentence's
     probability of being a question or a request), ``p_reply >= REPLY_MIN_P``, so a rhetorical question
-    (이게 최선입니까?) is not one.
+    (이게 최선입니까?) is not one — unless it asks for a number, a time or a place and ends with a
+    question mark (``INFO_QUESTION_RE``: 몇 개씩인 거예요?, 언제 하나요?), which the reply model, trained on
+    unpunctuated sentences, cannot see.
+``is_complaint``
     needs a reply: a problem stated plainly (``PROBLEM_RE``: a service that does not happen, 안 와요,
     안 서요, 못 타요; something missing, fewer, dearer or broken, 없어요, 줄었, 두 배, 고장, 방치; hard to
     use, 헷갈, 복잡, 기다려) in a comment that is no entry line and whose sentiment is not "positive" —
@@ -97,6 +100,11 @@ PROBLEM_RE = re.compile(
     r"두\s*배|비싸|바가지|고장|꺼져|망가|파손|방치|넘쳐|꽉\s*차|막혀|역류|잠겼|침수|삭제|이상해|엉망|그대로|"
     r"헷갈|복잡|어렵|힘들|짧아|좁아|더러|냄새|시끄|무서|어두|더워|추워|지각|기다리|기다려|달라요|다르"
 )
+#: A question for a number, a time or a place, closed by a question mark: information to give, whatever the
+#: reply model reads (3i4K has no punctuation, so it cannot see the ? that makes …인 거예요 a question).
+INFO_QUESTION_RE = re.compile(
+    r"(?:몇\s*(?:명|시|일|개|번|분|회|월|살|세|층|대)|언제|어디(?!서나|든)|얼마)[^?？\n]*[?？]"
+)
 LINK_RE = re.compile(r"<URL>|https?://|www\.|\b[\w-]+\.(?:com|kr|net|ly|me|io|shop|co)\b", re.IGNORECASE)
 PHONE_RE = re.compile(r"<전화번호>")
 CONTACT_RE = re.compile(r"연락|문자|전화\s*주|카톡|상담|문의|매입|판매|대출|구매|광고")
@@ -111,6 +119,7 @@ PLACEHOLDER_RE = re.compile(r"<[^<>\s]{1,12}>")
 _CUES = {
     "entry": ENTRY_RE,
     "question": QUESTION_RE,
+    "info_question": INFO_QUESTION_RE,
     "complaint": COMPLAINT_RE,
     "problem": PROBLEM_RE,
     "link": LINK_RE,
@@ -322,7 +331,7 @@ def flag_comments(
         request = asks & cue["complaint"]
     else:  # cues alone
         asks, request = np.ones(len(text), dtype=bool), np.zeros(len(text), dtype=bool)
-    is_question = cue["question"] & asks
+    is_question = cue["question"] & (asks | cue["info_question"])
     positive = sentiment.eq("positive").to_numpy()
     problem = (cue["problem"] & ~positive) | request
     is_complaint = (negative & (cue["complaint"] | is_question)) | (problem & ~is_entry)
@@ -429,6 +438,7 @@ def _text_cues(text: pd.Series) -> dict[str, np.ndarray]:
         "key": np.array([_compact(t) for t in text], dtype=object),
         "entry": has["entry"],
         "question": has["question"],
+        "info_question": has["info_question"],
         "complaint": has["complaint"],
         "problem": has["problem"],
         "ad": (has["ad"] & (has["link"] | has["phone"])) | has["strong_ad"],

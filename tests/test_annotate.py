@@ -322,6 +322,8 @@ def test_policy_area_abstains_below_its_threshold(models):
     ("text", "sentiment", "p_reply", "expected"),
     [
         ("이게 최선입니까?", "negative", 0.1, set()),  # rhetorical: nothing to answer
+        ("수거함 300개면 동마다 몇 개씩인 거예요?", "neutral", 0.1, {"is_question"}),  # a number, and a ?
+        ("수거함 300개면 동마다 몇 개씩인 거예요", "neutral", 0.1, set()),  # no ?: the model decides
         ("당첨자 발표는 언제 하나요?", "neutral", 0.9, {"is_question"}),
         ("수거함 꽉 차서 넘쳐요 수거 좀 자주 해주세요", "neutral", 0.7, {"is_complaint"}),  # a request
         ("수거함 꽉 차서 넘쳐요 수거 좀 자주 해주세요", "positive", 0.7, {"is_complaint"}),
@@ -338,6 +340,7 @@ def test_the_shipped_models_find_the_issues_examples(models):
     texts = ["수거함 꽉 차서 넘쳐요 수거 좀 자주 해주세요", "수거함 300개면 동마다 몇 개씩인 거예요?"]
     out = annotate_comments(pd.DataFrame({"text": texts}), models=models)
     assert out.loc[0, "is_complaint"] or out.loc[0, "is_question"]
+    assert out.loc[1, "is_question"]
     assert out["toxicity"].eq("none").all()
 
 
