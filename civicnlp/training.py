@@ -22,9 +22,9 @@ and a file carrying any other type is refused with :class:`~civicnlp.exceptions.
 :data:`NO_POLICY_AREA`. ``reply`` scores each sentence of a comment (:class:`PerSentence`).
 
 ``sentiment``'s and ``toxicity``'s cards also have an ``in_domain`` section (:func:`evaluate_in_domain`):
-their scores on comments labelled by hand, never trained or tuned on — the sample campaigns'
-(``data/sample/labels.csv``, sentiment) and the civic validation comments (``data/civic``, both) —,
-sentiment three-way and binary on the non-neutral rows.
+their scores on comments labelled by hand and never trained on — the sample campaigns'
+(``data/sample/labels.csv``, sentiment) and the civic validation comments (``data/civic``, both; they chose
+:data:`QUESTION_WEIGHT`) —, sentiment three-way and binary on the non-neutral rows.
 """
 
 from __future__ import annotations
@@ -629,7 +629,7 @@ def evaluate_in_domain(
     card's ``in_domain`` section, by label set (a set that is not there, outside a checkout, is left out).
 
     For ``sentiment``, ``all_classes`` scores all three labels and ``binary`` the rows labelled negative or
-    positive. These labels are never trained or tuned on."""
+    positive. These labels are never trained on."""
     folder = Path(data_dir) if data_dir is not None else config.sample_dir()
     civic = Path(civic_path) if civic_path is not None else config.civic_validation_path()
     sources = {
