@@ -124,7 +124,7 @@ def concerns(
         ranked = members.assign(_likes=likes[members.index]).sort_values(
             "_likes", ascending=False, kind="stable"
         )
-        shown = ranked["text_masked"].drop_duplicates().head(examples).tolist()
+        shown = _distinct(ranked["text_masked"], examples)
         per_channel = members["channel"].astype(str).value_counts()
         rows.append(
             {
@@ -141,6 +141,12 @@ def concerns(
     return pd.DataFrame(rows, columns=columns).sort_values("comments", ascending=False, ignore_index=True)
 
 
+def _distinct(texts: pd.Series, n: int) -> list[str]:
+    """The first ``n`` texts that differ in their words, not only in ㅠㅠ, emoji, spaces or punctuation."""
+    words = texts.fillna("").astype(str).str.replace(r"[^0-9A-Za-z가-힣]", "", regex=True)
+    return texts[~words.duplicated()].head(n).tolist()
+
+
 def entry_problems(annotated: pd.DataFrame, *, examples: int = 2) -> dict[str, Any]:
     """Comments about the event's mechanics (:data:`ENTRY_PROBLEM_CUES`), no duplicates or spam: ``comments``,
     ``channels`` (per channel) and ``examples``."""
@@ -150,7 +156,7 @@ def entry_problems(annotated: pd.DataFrame, *, examples: int = 2) -> dict[str, A
     return {
         "comments": len(found),
         "channels": {str(k): int(v) for k, v in found["channel"].astype(str).value_counts().items()},
-        "examples": found["text_masked"].drop_duplicates().head(examples).tolist(),
+        "examples": _distinct(found["text_masked"], examples),
     }
 
 

@@ -60,6 +60,19 @@ def test_concerns_group_negative_comments_and_leave_out_the_campaigns_own_words(
     assert top["low"] <= top["share"] <= top["high"] and len(top["examples"]) <= 2
 
 
+def test_examples_differ_in_their_words_not_only_in_their_marks():
+    texts = ["댓글 달았는데 자꾸 삭제돼요", "댓글 달았는데 자꾸 삭제돼요ㅠㅠ"]
+    texts += ["댓글달았는데 자꾸삭제돼요😢!!", "댓글이 또 삭제됐어요"]
+    texts += [f"댓글 삭제 문제 {i}" for i in range(6)]
+    rows = [("danggeun", "negative", t, "댓글 삭제") for t in texts]
+    found = findings.concerns(comments(rows)[::-1])  # most liked first: the last rows
+    assert len(found) == 1
+    assert found.iloc[0]["examples"] == ["댓글 삭제 문제 5", "댓글 삭제 문제 4"]
+    repeats = comments(rows[:4])
+    top = findings.concerns(pd.concat([repeats] * 3, ignore_index=True).assign(likes=0))
+    assert top.iloc[0]["examples"] == ["댓글 달았는데 자꾸 삭제돼요", "댓글이 또 삭제됐어요"]
+
+
 def test_entry_problems_are_counted_from_their_cues():
     rows = [
         ("danggeun", "negative", "이벤트 글을 못 찾겠어요", ""),
