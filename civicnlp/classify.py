@@ -22,7 +22,6 @@ from __future__ import annotations
 import functools
 import json
 import os
-import re
 import tempfile
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
@@ -40,6 +39,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from civicnlp.exceptions import ModelError, ParameterError
 from civicnlp.labels import MODEL_NAMES, NO_POLICY_AREA, SENTIMENTS
+from civicnlp.normalize import split_sentences
 
 __all__ = [
     "MODEL_NAMES",
@@ -59,7 +59,6 @@ __all__ = [
     "model_card",
     "models_dir",
     "save_model",
-    "split_sentences",
 ]
 
 
@@ -222,20 +221,11 @@ class ThresholdDecision(ClassifierMixin, BaseEstimator):
         return self.decide(self.predict_proba(X))
 
 
-#: Sentence ends for :class:`PerSentence`: ?, !, . (not inside a number), ~ and line breaks.
-SENTENCE_END_RE = re.compile(r"(?<=[?？!！~])\s*|(?<=[^0-9.]\.)\s*|\n+")
-
-
-def split_sentences(text: str) -> list[str]:
-    """The non-blank sentences of ``text`` (split after ?, !, ~, a full stop, a line break), or ``[text]``."""
-    parts = [p.strip() for p in SENTENCE_END_RE.split(text)]
-    return [p for p in parts if p] or [text]
-
-
 class PerSentence(ClassifierMixin, BaseEstimator):
-    """A binary text model applied to each sentence of a text (:func:`split_sentences`): the text's
-    probability of ``positive`` is its most probable sentence's. A comment needs a reply when one of its
-    sentences asks or requests, wherever that sentence is."""
+    """A binary text model applied to each sentence of a text: the text's probability of ``positive`` is its
+    most probable sentence's. A comment needs a reply when one of its sentences asks or requests, wherever
+    that sentence is. Sentences are :func:`civicnlp.normalize.split_sentences`' (after ``?``/``!``, a full
+    stop after a sentence-final syllable, a line break; pieces with no letter dropped)."""
 
     def __init__(self, estimator: Any = None, positive: str = "reply"):
         self.estimator = estimator

@@ -98,20 +98,6 @@ def test_threshold_decision_needs_confidence(proba, threshold, fallback, expecte
     assert model.decide(np.array([proba]))[0] == expected
 
 
-@pytest.mark.parametrize(
-    ("text", "sentences"),
-    [
-        ("수거함 꽉 차서 넘쳐요 수거 좀 자주 해주세요", ["수거함 꽉 차서 넘쳐요 수거 좀 자주 해주세요"]),
-        ("좋아요! 언제 하나요?", ["좋아요!", "언제 하나요?"]),
-        ("3.5km 걸었어요. 다음엔 어디?", ["3.5km 걸었어요.", "다음엔 어디?"]),
-        ("첫 줄\n둘째 줄", ["첫 줄", "둘째 줄"]),
-        ("", [""]),
-    ],
-)
-def test_split_sentences(text, sentences):
-    assert classify.split_sentences(text) == sentences
-
-
 def test_per_sentence_takes_the_most_asking_sentence(tiny_models):
     reply = tiny_models["reply"]
     first, second = "축제 정말 즐거웠어요 최고!", "쓰레기 문제 해결해 주세요"

@@ -261,6 +261,9 @@ SPLIT_SENTENCES = [
     ("본문이다. ▶ 다음 항목", ["본문이다.", "다음 항목"]),
     ("+1\n0\n|\n이 기사 어때요?", ["이 기사 어때요?"]),
     ("Is it open? Yes! It is.", ["Is it open?", "Yes!", "It is."]),
+    ("좋아요! 언제 하나요?", ["좋아요!", "언제 하나요?"]),  # a comment: the reply model reads each
+    ("3.5km 걸었어요. 다음엔 어디?", ["3.5km 걸었어요.", "다음엔 어디?"]),
+    ("아 더빙.. 진짜 짜증나네요", ["아 더빙.. 진짜 짜증나네요"]),  # no sentence-final syllable before ..
     ("", []),
     (None, []),
     ("   ", []),
