@@ -26,6 +26,7 @@ from sklearn.metrics import accuracy_score, f1_score, precision_score, recall_sc
 from civicnlp import config
 from civicnlp.annotate import annotate_comments
 from civicnlp.classify import load_model
+from civicnlp.io import read_table
 
 SENTENCES = ["APEC 유치 응원합니다", "유치되면 지역 경제에 도움"]
 
@@ -47,7 +48,7 @@ def _sentiment(scored: pd.DataFrame, labels: pd.Series) -> str:
 
 
 def civic(name: str) -> None:
-    data = pd.read_csv(config.project_dir() / "data" / "civic" / f"{name}.csv")
+    data = read_table(config.civic_validation_path().with_name(f"{name}.csv"))
     scored = annotate_comments(data[["text"]])
     toxic = data["toxic"].eq("yes").to_numpy()
     print(f"data/civic/{name}.csv, {len(data)} comments")
@@ -62,7 +63,7 @@ def civic(name: str) -> None:
 
 
 def sample() -> None:
-    data = pd.read_csv(config.sample_dir() / "labels.csv")
+    data = read_table(config.sample_dir() / "labels.csv")
     scored = annotate_comments(data[["text"]])
     kind = data["comment_type"]
     print(f"data/sample/labels.csv, {len(data)} comments")

@@ -87,9 +87,9 @@ QUESTION_RE = re.compile(
     r"[?？]|언제|어디(?!서나|든)|어떻게|어떡|몇\s*(?:명|시|일|개|번|분|회|월)|누가|무엇|왜"
     rf"|(?:나요|(?<!니)까요|인가요|건가요|던가요|는가요|습니까|는지요|을까|ㄹ까|냐){_ENDING}"
 )
-COMPLAINT_RE = re.compile(
-    r"불편|불만|민원|개선|항의|건의|요청|시정|해결|답변|대책|책임|주세요|걱정|없어지|없어졌|없어져|"
-    r"지연|늦|안\s*(?:되|돼|와|왔|옴|오)|못\s*받|누락|환불|미흡|낭비|세금|문제|피해|위험|단속|불친절|오류|에러"
+#: A request or a grievance: a complaint cue together with :data:`PROBLEM_RE`.
+REQUEST_RE = re.compile(
+    r"불만|개선|항의|건의|요청|시정|해결|답변|대책|책임|주세요|걱정|환불|미흡|낭비|세금|문제|피해|위험|단속|불친절"
 )
 #: A problem stated plainly: a service that does not happen or cannot be used, something missing, fewer,
 #: dearer or broken, something hard to use.
@@ -120,7 +120,7 @@ _CUES = {
     "entry": ENTRY_RE,
     "question": QUESTION_RE,
     "info_question": INFO_QUESTION_RE,
-    "complaint": COMPLAINT_RE,
+    "request": REQUEST_RE,
     "problem": PROBLEM_RE,
     "link": LINK_RE,
     "phone": PHONE_RE,
@@ -439,7 +439,7 @@ def _text_cues(text: pd.Series) -> dict[str, np.ndarray]:
         "entry": has["entry"],
         "question": has["question"],
         "info_question": has["info_question"],
-        "complaint": has["complaint"],
+        "complaint": has["request"] | has["problem"],
         "problem": has["problem"],
         "ad": (has["ad"] & (has["link"] | has["phone"])) | has["strong_ad"],
         "phone_contact": has["phone"] & has["contact"],
