@@ -158,6 +158,10 @@ _TERMINATORS = frozenset(".?!…")
 _CLOSERS = frozenset("\"'’”)]」』")
 _OPEN_QUOTES = {"“": "”", "‘": "’", "「": "」", "『": "』"}
 _BULLETS = "◆◇■□▲△▶▷►▸●○◎•·※★☆-–*"
+#: The characters at which :func:`_split_line` has something to do; it skips from one to the next.
+_ACTIVE = re.compile(
+    "[" + re.escape("".join(sorted(_TERMINATORS | set(_OPEN_QUOTES) | set(_OPEN_QUOTES.values())))) + "]"
+)
 _LEADING_BULLETS = re.compile(rf"^[{re.escape(_BULLETS)}\s]+")
 
 
@@ -361,9 +365,11 @@ def _is_boundary(line: str, start: int, end: int) -> bool:
 def _split_line(line: str) -> list[str]:
     """Split one line at sentence ends outside quotes."""
     pieces: list[str] = []
-    begin, i = 0, 0
+    begin = 0
     expected_closers: list[str] = []
-    while i < len(line):
+    active = _ACTIVE.search(line)
+    while active is not None:
+        i = active.start()
         char = line[i]
         if char in _OPEN_QUOTES:
             expected_closers.append(_OPEN_QUOTES[char])
@@ -386,9 +392,9 @@ def _split_line(line: str) -> list[str]:
             if _is_boundary(line, i, end):
                 pieces.append(line[begin:end])
                 begin = end
-            i = end
+            active = _ACTIVE.search(line, end)
             continue
-        i += 1
+        active = _ACTIVE.search(line, i + 1)
     pieces.append(line[begin:])
     return pieces
 
