@@ -306,10 +306,65 @@ def _split_toxicity(data_home: str | os.PathLike[str] | None) -> tuple[pd.DataFr
 REPLY_INTENTS = ("question", "command")
 
 
+#: The sentence ends that go with a 3i4K intent's form: "?" after an interrogative one, "." or "!" after the
+#: others; a fragment gets none.
+FORM_ENDS = {
+    "question": ("?",),
+    "rhetorical_question": ("?",),
+    "intonation_dependent": ("?", "."),
+    "statement": (".", "!"),
+    "command": (".", "!"),
+    "rhetorical_command": (".", "!"),
+    "fragment": ("",),
+}
+#: Marks that citizens add to any kind of sentence: laughter, crying, emoticons, emoji, trailing punctuation.
+ANY_TAILS = (
+    "ㅋㅋ",
+    "ㅋㅋㅋㅋ",
+    "ㅎㅎ",
+    "ㅠㅠ",
+    "ㅜㅜ",
+    "^^",
+    "😊",
+    "😢",
+    "😡",
+    "👍",
+    "~",
+    "...",
+    "!!",
+    "ㅠㅠㅠ!!",
+)
+#: Shares of the reply model's training sentences given a sentence end, and a tail (chosen on the civic
+#: validation comments and the sample's labels: needs-a-reply F1 0.788 -> 0.802, sample 73% -> 77% found).
+END_SHARE, TAIL_SHARE = 0.5, 0.3
+
+
+def with_marks(texts: Iterable[str], intents: Iterable[str], *, seed: int = 0) -> list[str]:
+    """3i4K's sentences as citizens type them. 3i4K has no punctuation, so a model trained on it reads "?"
+    and ㅋㅋ as unknown n-grams that blur the words ("셔틀버스 운행하나요?" p_reply 0.44, without "?" 0.74).
+    A share of the sentences gets the end of its form (:data:`FORM_ENDS`) and a share a tail that says
+    nothing of the intent (:data:`ANY_TAILS`); reproducible for a given ``seed``."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for text, intent in zip(texts, intents, strict=True):
+        ends = FORM_ENDS[intent]
+        if rng.random() < END_SHARE:
+            text += ends[rng.integers(len(ends))]
+        if rng.random() < TAIL_SHARE:
+            text += ANY_TAILS[rng.integers(len(ANY_TAILS))]
+        out.append(text)
+    return out
+
+
 def _split_reply(data_home: str | os.PathLike[str] | None) -> tuple[pd.DataFrame, pd.DataFrame]:
     df = datasets.load_3i4k(data_home=data_home)
-    label = np.where(df["label"].isin(REPLY_INTENTS), "reply", "other")
-    return _carve({"3i4k": df.assign(label=label, val=holdout(df["text"]))})
+    train, val = _carve({"3i4k": df.assign(val=holdout(df["text"]))})
+    train = train.assign(text=with_marks(train["text"], train["label"]))
+    replies = [
+        part.assign(label=np.where(part["label"].isin(REPLY_INTENTS), "reply", "other"))
+        for part in (train, val)
+    ]
+    return replies[0], replies[1]
 
 
 _HASH_SPLIT = f"a {HOLDOUT:.0%} hash-of-text split of each corpus (a text always on one side)"
@@ -371,8 +426,10 @@ _SPECS: dict[str, _Spec] = {
         _HASH_SPLIT,
         "Find the questions and requests a city should answer (annotate combines it with its cues).",
         "3i4K is short conversational sentences, many addressed to an assistant, not online comments. "
-        "Rhetorical questions and commands count as 'other'. A comment's probability is its most "
-        "probable sentence's; validation figures are on 3i4K's single sentences.",
+        "Rhetorical questions and commands count as 'other'. 3i4K has no punctuation: half the training "
+        "sentences get the end of their form ('?' after a question), 30% a tail such as ㅋㅋ or an emoji "
+        "(training.with_marks). A comment's probability is its most probable sentence's; validation "
+        "figures are on 3i4K's single sentences as written.",
     ),
 }
 

@@ -344,6 +344,21 @@ def test_the_shipped_models_find_the_issues_examples(models):
     assert out["toxicity"].eq("none").all()
 
 
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("정류장 이름도 바뀌었나요?", True),
+        ("이미 단골인데 다시 맺어야 하나요?ㅋㅋㅋㅋ", True),
+        ("셔틀버스 운행하나요😢", True),
+        ("이게 최선입니까?", False),  # rhetorical, however punctuated
+        ("실망이에요ㅠㅠ!!", False),
+    ],
+)
+def test_the_reply_model_reads_a_sentence_through_its_marks(models, text, asks):
+    p_reply = annotate_comments(pd.DataFrame({"text": [text]}), models=models).loc[0, "p_reply"]
+    assert (p_reply >= annotate.REPLY_MIN_P) == asks
+
+
 def test_mask_texts_masks_and_finds_empty_rows():
     masked, empty = mask_texts(COMMENTS.assign(text=[*COMMENTS["text"][:4], "\u200b "]))
     assert "text" not in masked.columns and list(masked.columns)[-1] == "text_masked"

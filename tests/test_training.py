@@ -48,6 +48,22 @@ def test_holdout_is_a_fixed_share_decided_by_the_text_alone():
     assert (training.holdout(["  댓글   7 "]) == val[7]).all()  # spacing does not move a text
 
 
+def test_reply_training_sentences_get_the_marks_of_their_form():
+    intents = [intent for intent in datasets.INTENTS for _ in range(300)]
+    texts = [f"문장 {i}" for i in range(len(intents))]
+    marked = training.with_marks(texts, intents)
+    assert marked == training.with_marks(texts, intents)  # reproducible
+    assert marked != training.with_marks(texts, intents, seed=1)
+    added = [m[len(t) :] for t, m in zip(texts, marked, strict=True)]
+    assert all(m.startswith(t) for t, m in zip(texts, marked, strict=True))
+    interrogative = {"question", "rhetorical_question", "intonation_dependent"}
+    assert {i for i, a in zip(intents, added, strict=True) if "?" in a} == interrogative
+    assert all(a in ("", *training.ANY_TAILS) for i, a in zip(intents, added, strict=True) if i == "fragment")
+    share = np.mean([a != "" for i, a in zip(intents, added, strict=True) if i == "question"])
+    expected = 1 - (1 - training.END_SHARE) * (1 - training.TAIL_SHARE)
+    assert abs(share - expected) < 0.08
+
+
 @pytest.mark.parametrize(
     ("confidence", "correct", "expected"),
     [
