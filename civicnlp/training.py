@@ -245,6 +245,25 @@ _SENTIMENT = {"NEG": "negative", "NEU": "neutral", "POS": "positive"}
 #: Sentiment labels, in the order of the sentiment model's columns.
 
 
+#: Thanks that citizens write to officials: 고생 and 수고 with an honorific ending. The corpora hardly have
+#: them, and in the movie reviews 고생 is hardship, so "공무원분들 고생 많으십니다" read as negative (0.80).
+#: Taught as positive, each line weighing as a comment row.
+COURTESY = tuple(
+    f"{who}{thanks}"
+    for who in ("", "공무원분들 ", "담당자님 ", "직원분들 ", "관계자분들 ", "여러분 ", "모두 ", "선생님들 ")
+    for thanks in (
+        "고생 많으십니다",
+        "고생 많으셨습니다",
+        "고생하셨습니다",
+        "고생하셨어요",
+        "수고하셨습니다",
+        "수고 많으십니다",
+        "수고 많으셨어요",
+        "애쓰셨습니다",
+    )
+)
+
+
 def _split_sentiment(data_home: str | os.PathLike[str] | None) -> tuple[pd.DataFrame, pd.DataFrame]:
     nsmc = datasets.load_nsmc(data_home=data_home)
     kodoli = datasets.load_kodoli(data_home=data_home)
@@ -261,6 +280,7 @@ def _split_sentiment(data_home: str | os.PathLike[str] | None) -> tuple[pd.DataF
             "kote": kote.assign(val=kote_val)[~kote_val | (kote["label"] != "neutral").to_numpy()],
             # questions asking for information, taken as neutral: no corpus above has many of them
             "3i4k": questions.assign(label="neutral", val=False),
+            "courtesy": pd.DataFrame({"text": COURTESY, "label": "positive", "val": False}),
         }
     )
 
@@ -383,6 +403,8 @@ _SPECS: dict[str, _Spec] = {
         "binary (positive against negative probability), KODOLI's three-way. Below target on KODOLI "
         "(0.76) and KOTE (0.84): the curve in benchmarks/comment_models.py stops there for linear models. "
         "The n-grams of campaign subject words (SUBJECT_TERMS: 유치, 개최, 정상회의, ...) are ignored. "
+        "64 lines of thanks to officials (COURTESY: 공무원분들 고생 많으십니다, 수고하셨습니다, ...) are taught "
+        "as positive: the corpora hardly have them, and in movie reviews 고생 is hardship. "
         "The in-domain labels (the sample campaigns' 330 comments, the 240 civic validation comments) are "
         "never trained on; both were written for this project, so read their figures as a rough check.",
     ),

@@ -170,6 +170,20 @@ def test_campaign_subject_words_are_no_evidence_of_sentiment():
     assert model.predict(["APEC 유치 응원합니다"])[0] == "positive"
 
 
+@pytest.mark.corpus
+def test_thanks_to_officials_are_taught_as_praise_and_hardship_stays_negative():
+    require_corpus("nsmc")
+    train, val = training.splits("sentiment")
+    taught = train[train["corpus"].eq("courtesy")]
+    assert set(taught["text"]) == set(training.COURTESY) and taught["label"].eq("positive").all()
+    assert not val["corpus"].eq("courtesy").any()
+    model = classify.load_model("sentiment")
+    unseen = ["자원봉사자분들 고생 많으셨어요", "운영진분들 수고 많으셨습니다"]
+    assert not set(unseen) & set(training.COURTESY)
+    assert list(model.predict(unseen)) == ["positive", "positive"]
+    assert list(model.predict(["고생만 하고 바뀐 게 없네요", "시민들만 고생이네요"])) == ["negative", "negative"]
+
+
 def test_most_uncertain_lists_the_closest_calls_first(tiny_models):
     model = tiny_models["toxicity"]
     sample = training.most_uncertain(model, TINY_TEXTS[:6], n=4)
