@@ -99,10 +99,19 @@ def styled_headline(table: pd.DataFrame) -> Any:
 
 
 def comparison_table(
-    current: Mapping[str, Any], others: Mapping[str, Mapping[str, Any] | None]
+    current: Mapping[str, Any],
+    others: Mapping[str, Mapping[str, Any] | None],
+    *,
+    models: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> pd.DataFrame:
-    """This report's headline metrics beside other reports (``{label: summary}``)."""
-    return headline_table({"이번 보고서": current, **others})
+    """This report's headline metrics beside other reports (``{label: summary}``). A report made with another
+    sentiment model than ``models``' (``{role: card}``) shows no net sentiment ("-"), as
+    :func:`comparison_sentences` does not compare it."""
+    table = headline_table({"이번 보고서": current, **others})
+    for label, other in others.items():
+        if other and "sentiment" in changed_models(models or {}, other):
+            table.loc[HEADLINE_METRICS["opinion_net"], label] = None
+    return table
 
 
 def collect_summaries(
@@ -162,9 +171,9 @@ def comparison_sentences(
         out.append(f"{label} 대비 댓글 수는 {change}.")
     retrained = changed_models(models or {}, other)
     if "sentiment" in retrained:
-        then, now_at = (t[:10] for t in retrained["sentiment"])
+        then, now_at = (t[:16].replace("T", " ") for t in retrained["sentiment"])
         out.append(
-            f"감성 모델이 {label}와 달라(학습일 {then} → {now_at}) 의견 순감성은 비교하지 않습니다. "
+            f"감성 모델이 {label}와 달라(학습 시각 {then} → {now_at} UTC) 의견 순감성은 비교하지 않습니다. "
             "차이가 모델 때문일 수 있습니다."
         )
     elif now["opinion_net"] is not None and before["opinion_net"] is not None:

@@ -104,7 +104,8 @@ def summary(
     ]
     others = {"지난 보고서": previous, compare_label: compared}
     if any(others.values()):
-        items.append(compare.styled_headline(compare.comparison_table(data.summary, others)))
+        table = compare.comparison_table(data.summary, others, models=data.cards)
+        items.append(compare.styled_headline(table))
     return items
 
 

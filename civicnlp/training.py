@@ -403,8 +403,8 @@ _SPECS: dict[str, _Spec] = {
         "binary (positive against negative probability), KODOLI's three-way. Below target on KODOLI "
         "(0.76) and KOTE (0.84): the curve in benchmarks/comment_models.py stops there for linear models. "
         "The n-grams of campaign subject words (SUBJECT_TERMS: 유치, 개최, 정상회의, ...) are ignored. "
-        "64 lines of thanks to officials (COURTESY: 공무원분들 고생 많으십니다, 수고하셨습니다, ...) are taught "
-        "as positive: the corpora hardly have them, and in movie reviews 고생 is hardship. "
+        "64 lines of thanks to officials (COURTESY: 공무원분들 고생 많으십니다, 수고하셨습니다, ...) "
+        "are taught as positive: the corpora hardly have them, and in movie reviews 고생 is hardship. "
         "The in-domain labels (the sample campaigns' 330 comments, the 240 civic validation comments) are "
         "never trained on; both were written for this project, so read their figures as a rough check.",
     ),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
+
 from civicnlp import compare
 
 
@@ -49,8 +51,13 @@ def test_a_net_sentiment_from_another_sentiment_model_is_not_compared():
     }
     sentences = compare.comparison_sentences(now, before, "지난 보고서", models=models)
     assert sentences[0] == "지난 보고서 대비 댓글 수는 같습니다."
-    assert "감성 모델이 지난 보고서와 달라(학습일 2026-12-01 → 2026-12-06)" in sentences[1]
+    assert "감성 모델이 지난 보고서와 달라(학습 시각 2026-12-01 09:38 → 2026-12-06 12:24 UTC)" in sentences[1]
     assert not any("%p" in s for s in sentences)
+    table = compare.comparison_table(now, {"지난 보고서": before}, models=models)
+    assert table.loc["의견 순감성", "이번 보고서"] == 0.07
+    assert pd.isna(table.loc["의견 순감성", "지난 보고서"])
+    assert table.loc["댓글 수", "지난 보고서"] == 100
+    assert compare.comparison_table(now, {"지난 보고서": before}).loc["의견 순감성", "지난 보고서"] == -0.04
     same = {"sentiment": {"trained_at": "2026-12-01T09:38:26Z"}}
     assert compare.comparison_sentences(now, before, "지난 보고서", models=same)[1].endswith(
         "+11%p 변했습니다."

@@ -181,7 +181,8 @@ def test_thanks_to_officials_are_taught_as_praise_and_hardship_stays_negative():
     unseen = ["자원봉사자분들 고생 많으셨어요", "운영진분들 수고 많으셨습니다"]
     assert not set(unseen) & set(training.COURTESY)
     assert list(model.predict(unseen)) == ["positive", "positive"]
-    assert list(model.predict(["고생만 하고 바뀐 게 없네요", "시민들만 고생이네요"])) == ["negative", "negative"]
+    hardship = ["고생만 하고 바뀐 게 없네요", "시민들만 고생이네요"]
+    assert list(model.predict(hardship)) == ["negative", "negative"]
 
 
 def test_most_uncertain_lists_the_closest_calls_first(tiny_models):
