@@ -336,6 +336,20 @@ def test_reply_model_decides_questions_and_requests_with_the_cues(text, sentimen
     assert {name for name in FLAGS if flags[name]} == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "p_positive", "complaint"),
+    [
+        ("참여 방법이 너무 복잡해요", 0.52, True),  # "positive" by a hair: the problem still needs an answer
+        ("참여 방법이 너무 복잡해요", annotate.PRAISE_MIN_P, False),
+        ("쓰레기가 확 줄었어요 뿌듯합니다", 0.93, False),  # fewer, and glad of it
+    ],
+)
+def test_a_stated_problem_is_dismissed_only_by_confident_praise(text, p_positive, complaint):
+    flags = _flags_of([(text, "positive")], p_positive=p_positive).iloc[0]
+    assert flags["is_complaint"] == complaint
+    assert not _flags_of([(text, "positive")]).iloc[0]["is_complaint"]  # no p_positive: the label decides
+
+
 def test_the_shipped_models_find_the_issues_examples(models):
     texts = ["수거함 꽉 차서 넘쳐요 수거 좀 자주 해주세요", "수거함 300개면 동마다 몇 개씩인 거예요?"]
     out = annotate_comments(pd.DataFrame({"text": texts}), models=models)
