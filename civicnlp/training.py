@@ -36,6 +36,7 @@ import platform
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -245,23 +246,18 @@ _SENTIMENT = {"NEG": "negative", "NEU": "neutral", "POS": "positive"}
 #: Sentiment labels, in the order of the sentiment model's columns.
 
 
-#: Thanks that citizens write to officials: 고생 and 수고 with an honorific ending. The corpora hardly have
-#: them, and in the movie reviews 고생 is hardship, so "공무원분들 고생 많으십니다" read as negative (0.80).
-#: Taught as positive, each line weighing as a comment row.
-COURTESY = tuple(
-    f"{who}{thanks}"
-    for who in ("", "공무원분들 ", "담당자님 ", "직원분들 ", "관계자분들 ", "여러분 ", "모두 ", "선생님들 ")
-    for thanks in (
-        "고생 많으십니다",
-        "고생 많으셨습니다",
-        "고생하셨습니다",
-        "고생하셨어요",
-        "수고하셨습니다",
-        "수고 많으십니다",
-        "수고 많으셨어요",
-        "애쓰셨습니다",
-    )
-)
+PHRASEBOOK = "resources/civic_phrases.csv"
+
+
+def civic_phrases() -> pd.DataFrame:
+    """The sentiment model's phrasebook (:data:`PHRASEBOOK` in the package: ``text``, ``sentiment``,
+    ``kind``): civic expressions whose polarity is conventional but which the corpora hardly have.
+    Thanks to officials (공무원분들 고생 많으십니다: in the movie reviews 고생 is hardship, and the line
+    read as negative 0.80), support (찬성합니다, 지역 경제에 도움이 됩니다) and opposition (반대합니다,
+    세금 낭비, 전시 행정: 반대합니다 read as positive). Written for the project, not taken from any
+    evaluation comment; each line is a training row weighing as a comment."""
+    with resources.files("civicnlp").joinpath(PHRASEBOOK).open("rb") as handle:
+        return pd.read_csv(handle, dtype="str", keep_default_na=False)
 
 
 def _split_sentiment(data_home: str | os.PathLike[str] | None) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -280,7 +276,9 @@ def _split_sentiment(data_home: str | os.PathLike[str] | None) -> tuple[pd.DataF
             "kote": kote.assign(val=kote_val)[~kote_val | (kote["label"] != "neutral").to_numpy()],
             # questions asking for information, taken as neutral: no corpus above has many of them
             "3i4k": questions.assign(label="neutral", val=False),
-            "courtesy": pd.DataFrame({"text": COURTESY, "label": "positive", "val": False}),
+            "civic_phrases": civic_phrases()[["text", "sentiment"]]
+            .rename(columns={"sentiment": "label"})
+            .assign(val=False),
         }
     )
 
@@ -403,8 +401,8 @@ _SPECS: dict[str, _Spec] = {
         "binary (positive against negative probability), KODOLI's three-way. Below target on KODOLI "
         "(0.76) and KOTE (0.84): the curve in benchmarks/comment_models.py stops there for linear models. "
         "The n-grams of campaign subject words (SUBJECT_TERMS: 유치, 개최, 정상회의, ...) are ignored. "
-        "64 lines of thanks to officials (COURTESY: 공무원분들 고생 많으십니다, 수고하셨습니다, ...) "
-        "are taught as positive: the corpora hardly have them, and in movie reviews 고생 is hardship. "
+        "A phrasebook of civic expressions (resources/civic_phrases.csv, training.civic_phrases: thanks to "
+        "officials, support, opposition; 292 lines) is taught as comments: the corpora hardly have them. "
         "The in-domain labels (the sample campaigns' 330 comments, the 240 civic validation comments) are "
         "never trained on; both were written for this project, so read their figures as a rough check.",
     ),
@@ -529,6 +527,11 @@ def render_card(card: Mapping[str, Any]) -> str:
         "",
         f"- Task: {card['task']}",
         *(f"- Training data: {c['name']} ({c['licence']}), sha256 {c['sha256']}" for c in card["corpora"]),
+        *(
+            [f"- Phrasebook: {book['file']}, {book['rows']} lines, sha256 {book['sha256']}"]
+            if (book := card.get("phrasebook"))
+            else []
+        ),
         f"- Rows: {rows['train']:,} train, {rows['validation']:,} validation ({card['split']})",
         f"- Validation, all rows: accuracy {val['accuracy']:.4f}, macro-F1 {val['macro_f1']:.4f}, "
         f"ECE {val['ece']:.4f}",
@@ -838,6 +841,7 @@ def train(
         "corpora": [_corpus_entry(c, data_home) for c in spec.corpora],
         "split": spec.split_note,
         "extra_labels": extra,
+        "phrasebook": _phrasebook_entry() if name == "sentiment" else None,
         "rows": {"train": len(train_df), "validation": len(val_df)},
         "parameters": _describe(model),
         "decision": decision,
@@ -858,6 +862,15 @@ def train(
     (folder / f"{name}.card.md").write_text(render_card(card), encoding="utf-8")
     forget_loaded_models()
     return card
+
+
+def _phrasebook_entry() -> dict[str, Any]:
+    data = resources.files("civicnlp").joinpath(PHRASEBOOK).read_bytes()
+    return {
+        "file": f"civicnlp/{PHRASEBOOK}",
+        "rows": len(civic_phrases()),
+        "sha256": hashlib.sha256(data).hexdigest(),
+    }
 
 
 def _corpus_entry(name: str, data_home: str | os.PathLike[str] | None) -> dict[str, Any]:

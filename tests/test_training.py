@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
+from importlib import resources
 
 import numpy as np
 import pytest
@@ -170,19 +172,42 @@ def test_campaign_subject_words_are_no_evidence_of_sentiment():
     assert model.predict(["APEC 유치 응원합니다"])[0] == "positive"
 
 
+def test_the_phrasebook_is_labelled_and_recorded_on_the_card():
+    book = training.civic_phrases()
+    assert list(book.columns) == ["text", "sentiment", "kind"] and book["text"].is_unique
+    assert set(book["sentiment"]) <= {"negative", "positive"}
+    assert set(book.groupby("kind")["sentiment"].agg(set).map(frozenset)) == {
+        frozenset({"positive"}),
+        frozenset({"negative"}),
+    }  # each kind of line one polarity
+    evaluation = {
+        *read_table(config.civic_validation_path())["text"],
+        *training.in_domain_data("sentiment")["text"],
+    }
+    assert not set(book["text"]) & evaluation  # no evaluation comment taught
+    card = classify.model_card("sentiment")["phrasebook"]
+    assert card["rows"] == len(book)
+    shipped = resources.files("civicnlp").joinpath(training.PHRASEBOOK).read_bytes()
+    assert card["sha256"] == hashlib.sha256(shipped).hexdigest()
+
+
 @pytest.mark.corpus
-def test_thanks_to_officials_are_taught_as_praise_and_hardship_stays_negative():
+def test_the_phrasebook_teaches_civic_stances_and_hardship_stays_negative():
     require_corpus("nsmc")
     train, val = training.splits("sentiment")
-    taught = train[train["corpus"].eq("courtesy")]
-    assert set(taught["text"]) == set(training.COURTESY) and taught["label"].eq("positive").all()
-    assert not val["corpus"].eq("courtesy").any()
+    taught = train[train["corpus"].eq("civic_phrases")]
+    assert set(taught["text"]) == set(training.civic_phrases()["text"])
+    assert not val["corpus"].eq("civic_phrases").any()
     model = classify.load_model("sentiment")
-    unseen = ["자원봉사자분들 고생 많으셨어요", "운영진분들 수고 많으셨습니다"]
-    assert not set(unseen) & set(training.COURTESY)
-    assert list(model.predict(unseen)) == ["positive", "positive"]
-    hardship = ["고생만 하고 바뀐 게 없네요", "시민들만 고생이네요"]
-    assert list(model.predict(hardship)) == ["negative", "negative"]
+    unseen = {
+        "자원봉사자분들 고생 많으셨어요": "positive",
+        "공원 조성 사업 적극 찬성이에요": "positive",
+        "이런 사업은 세금 낭비일 뿐이에요": "negative",
+        "고생만 하고 바뀐 게 없네요": "negative",  # hardship, not thanks
+        "반대편 차선이 막혀요": "neutral",  # 반대 that is no stance
+    }
+    assert not set(unseen) & set(training.civic_phrases()["text"])
+    assert dict(zip(unseen, model.predict(list(unseen)), strict=True)) == unseen
 
 
 def test_most_uncertain_lists_the_closest_calls_first(tiny_models):
