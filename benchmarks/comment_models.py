@@ -58,13 +58,22 @@ def sentiment(joint: bool) -> None:
     train, val = training.splits("sentiment")
     X_train = _features("sentiment", train["text"].tolist())
     X_val = _features("sentiment", val["text"].tolist())
-    nsmc = train["corpus"].eq("nsmc").to_numpy()
+    corpus = train["corpus"]
+    nsmc = corpus.eq("nsmc").to_numpy()
     y = train["label"].to_numpy(dtype=object)
-    print("sentiment: two stages (neutral or not on KODOLI + KOTE; polarity on all polar rows)")
+
+    def weights(comment: float) -> np.ndarray:
+        """An NSMC review 1, one of 3i4K's questions as shipped, any other row ``comment``."""
+        return np.select([nsmc, corpus.eq("3i4k")], [1.0, training.QUESTION_WEIGHT], comment)
+
+    print(
+        "sentiment: two stages (neutral or not on the comments, 3i4K's questions and the phrasebook; "
+        "polarity on all polar rows)"
+    )
     for weight, c_neutral in [(1.0, 4.0), (3.0, 4.0), (6.0, 4.0), (3.0, 1.0), (3.0, 16.0)]:
         started = time.perf_counter()
         model = NeutralPolarity(NBLogisticRegression(C=c_neutral), NBLogisticRegression(C=4.0))
-        model.fit(X_train, y, sample_weight=np.where(nsmc, 1.0, weight), polar_only=nsmc)
+        model.fit(X_train, y, sample_weight=weights(weight), polar_only=nsmc)
         scores = _sentiment_scores(model.predict_proba(X_val), val)
         seconds = time.perf_counter() - started
         print(f"  comment weight {weight:>3}, neutral C {c_neutral:>4}: {scores}  ({seconds:.0f} s)")
@@ -82,7 +91,7 @@ def sentiment(joint: bool) -> None:
         for weight in (1.0, 3.0):
             started = time.perf_counter()
             lr = LogisticRegression(C=4.0, max_iter=300)
-            lr.fit(tfidf.transform(X_train), y, sample_weight=np.where(nsmc, 1.0, weight))
+            lr.fit(tfidf.transform(X_train), y, sample_weight=weights(weight))
             scores = _sentiment_scores(lr.predict_proba(tfidf.transform(X_val)), val)
             seconds = time.perf_counter() - started
             print(f"  joint 3-class LR, comment weight {weight}: {scores}  ({seconds:.0f} s)")
