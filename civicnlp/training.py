@@ -259,7 +259,31 @@ def civic_phrases() -> pd.DataFrame:
     세금 낭비, 전시 행정: 반대합니다 read as positive). Written for the project, not taken from any
     evaluation comment; each line is a training row weighing as a comment."""
     with resources.files("civicnlp").joinpath(PHRASEBOOK).open("rb") as handle:
-        return pd.read_csv(handle, dtype="str", keep_default_na=False)
+        book = pd.read_csv(handle, dtype="str", keep_default_na=False)
+    return check_phrasebook(book)
+
+
+def check_phrasebook(book: pd.DataFrame) -> pd.DataFrame:
+    """``book`` if it is a phrasebook a retrain can use: columns ``text``, ``sentiment``, ``kind``; every
+    text non-blank and unique; every sentiment negative, neutral or positive. Else a
+    :class:`DataContractError` naming the lines (an analyst edits the file by hand)."""
+    missing = {"text", "sentiment", "kind"} - set(book.columns)
+    if missing:
+        raise DataContractError(f"the phrasebook {PHRASEBOOK} misses columns: {', '.join(sorted(missing))}")
+    line = pd.Series(range(2, len(book) + 2), index=book.index)  # as a spreadsheet numbers them
+    problems = {
+        "a blank text": book["text"].str.strip().eq(""),
+        "a text given twice": book["text"].str.strip().duplicated(keep=False),
+        f"a sentiment not in {', '.join(SENTIMENTS)}": ~book["sentiment"].isin(SENTIMENTS),
+    }
+    found = [
+        f"{what} on line(s) {', '.join(map(str, line[bad][:5]))}"
+        for what, bad in problems.items()
+        if bad.any()
+    ]
+    if found:
+        raise DataContractError(f"the phrasebook {PHRASEBOOK} has {'; '.join(found)}")
+    return book
 
 
 def _split_sentiment(data_home: str | os.PathLike[str] | None) -> tuple[pd.DataFrame, pd.DataFrame]:

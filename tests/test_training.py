@@ -7,6 +7,7 @@ import shutil
 from importlib import resources
 
 import numpy as np
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 from conftest import TINY_TEXTS, require_corpus
@@ -189,6 +190,25 @@ def test_the_phrasebook_is_labelled_and_recorded_on_the_card():
     assert card["rows"] == len(book)
     shipped = resources.files("civicnlp").joinpath(training.PHRASEBOOK).read_bytes()
     assert card["sha256"] == hashlib.sha256(shipped).hexdigest()
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        ([("찬성합니다", "positive", "support"), ("  ", "positive", "support")], "a blank text on line"),
+        (
+            [("찬성합니다", "positive", "support"), ("찬성합니다", "negative", "x")],
+            "a text given twice on line",
+        ),
+        ([("반대합니다", "negativ", "opposition")], "a sentiment not in negative, neutral, positive on line"),
+    ],
+)
+def test_an_edited_phrasebook_with_a_bad_line_is_refused_by_line(rows, message):
+    book = pd.DataFrame(rows, columns=["text", "sentiment", "kind"])
+    with pytest.raises(DataContractError, match=message):
+        training.check_phrasebook(book)
+    with pytest.raises(DataContractError, match="misses columns: kind"):
+        training.check_phrasebook(book.drop(columns="kind"))
 
 
 @pytest.mark.corpus
