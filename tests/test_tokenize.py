@@ -138,6 +138,20 @@ def test_user_dictionary_keeps_campaign_terms_whole(backend: str, text: str) -> 
     assert {"당근마켓", "정상회의"} <= set(tokens)
 
 
+@pytest.mark.parametrize(
+    ("text", "whole"),
+    [
+        ("인천시민으로서 응원해요", "인천시민"),  # not 인천시 + 민
+        ("경품 기프티콘인가요", "기프티콘"),  # not 기프 + 티 + 콘
+        ("인스타에서도 참여 가능한가요", "인스타"),
+        ("송도 컨벤시아면 충분히 가능", "컨벤시아"),
+        ("송도 사는 사람인데요", "송도"),
+    ],
+)
+def test_comment_words_mecab_does_not_know_stay_whole_as_nouns(text: str, whole: str) -> None:
+    assert whole in Tokenizer(pos="nouns")(text)
+
+
 def test_without_user_dictionary_mecab_splits_the_terms() -> None:
     tokens = Tokenizer(pos="nouns", user_dict=None)("당근마켓 앱에서 APEC 정상회의 홍보")
     assert "당근마켓" not in tokens and {"마켓", "정상", "회의"} <= set(tokens)
