@@ -245,9 +245,7 @@ def _carve(frames: Mapping[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFra
 
 
 _SENTIMENT = {"NEG": "negative", "NEU": "neutral", "POS": "positive"}
-#: Sentiment labels, in the order of the sentiment model's columns.
-
-
+#: The sentiment model's phrasebook, inside the package (:func:`civic_phrases`).
 PHRASEBOOK = "resources/civic_phrases.csv"
 
 
