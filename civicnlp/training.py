@@ -2,11 +2,11 @@
 
 | name | corpora | classes | validation |
 | --- | --- | --- | --- |
-| ``sentiment`` | KODOLI, KOTE, NSMC, 3i4K questions | negative / neutral / positive | 20% hash split |
+| ``sentiment`` | KODOLI, KOTE, NSMC, 3i4K questions, phrasebook | negative / neutral / positive | 20% hash |
 | ``policy_area`` | petitions (title+body) | 17 areas, or :data:`NO_POLICY_AREA` | the last month (2019-07) |
 | ``news_section`` | YNAT headlines | 7 news sections | ``val.csv`` |
 | ``toxicity`` | BEEP!, KODOLI, curse, K-MHaS | none / toxic | BEEP! ``dev.tsv``, 20% hash split of rest |
-| ``reply`` | 3i4K | reply / other, per sentence | 20% hash-of-text split |
+| ``reply`` | 3i4K, marks added (:func:`with_marks`) | reply / other, per sentence | 20% hash-of-text split |
 
 Each is normalization (:class:`~civicnlp.features.TextNormalizer`), character and Mecab-morpheme n-grams
 hashed into one space (:class:`~civicnlp.features.KoreanHashingVectorizer`) and a linear classifier.
@@ -75,11 +75,14 @@ __all__ = [
     "HOLDOUT",
     "IN_DOMAIN_LABELS",
     "MAX_WEIGHTS",
+    "PHRASEBOOK",
     "QUESTION_WEIGHT",
     "REPLY_INTENTS",
     "SUBJECT_TERMS",
     "build_pipeline",
+    "check_phrasebook",
     "civic_data",
+    "civic_phrases",
     "compact_model",
     "evaluate",
     "evaluate_in_domain",
@@ -91,6 +94,7 @@ __all__ = [
     "splits",
     "train",
     "validation_data",
+    "with_marks",
 ]
 
 # --- the shipped pipelines -----------------------------------------------------------------------
